@@ -1,0 +1,1 @@
+"""Derived tables: compositions, predominant classes, propensities, demand, bands."""

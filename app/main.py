@@ -1,0 +1,46 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+
+from app.errors import install_error_handlers
+from app.routers import levels
+from app.settings import Settings, get_settings
+from app.store import open_reader
+
+ROUTERS = [levels.router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store is opened in the lifespan and kept on ``app.state``."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = await open_reader(settings)
+        try:
+            yield
+        finally:
+            await app.state.store.close()
+
+    app = FastAPI(
+        title="Citizen Insight",
+        version="0.1.0",
+        description="Who lives where and what they will ask for: profile classes, modelled "
+        "demand for public services, vector tiles and OGC API Features.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,99 @@
+"""Settings, one class per concern, all read from ``INSIGHT_*`` environment variables.
+
+Invalid values fail at start-up (pydantic validation) with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STORE = "duckdb:///var/insight.duckdb"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about Citizen Insight."""
+
+    model_config = SettingsConfigDict(env_prefix="INSIGHT_", env_file=".env", extra="ignore")
+
+    # --- store -----------------------------------------------------------------
+    database_url: str = Field(
+        DEFAULT_STORE,
+        description="postgresql://user:pass@host/db for PostGIS, duckdb:///path/file.duckdb "
+        "for the embedded store (the default).",
+    )
+    data_dir: Path = Field(Path("data"), description="Where source files are read from.")
+    statement_timeout_ms: int = Field(10_000, ge=100, le=600_000)
+    pool_min_size: int = Field(2, ge=1, le=64)
+    pool_max_size: int = Field(10, ge=1, le=256)
+
+    # --- server ----------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # --- model -----------------------------------------------------------------
+    mixed_margin: float = Field(
+        0.05, ge=0, le=1, description="Areas whose predominant class leads by less are mixed."
+    )
+    band_high: float = Field(110.0, description="Demand index at or above this is 'high'.")
+    band_low: float = Field(90.0, description="Demand index at or below this is 'low'.")
+    europe_seed: int = 2021
+    europe_starts: int = Field(200, ge=1, le=10_000)
+
+    # --- limits ----------------------------------------------------------------
+    max_page_size: int = Field(1000, ge=1, le=100_000)
+    default_page_size: int = Field(100, ge=1, le=100_000)
+    max_similar: int = Field(50, ge=1, le=1000)
+    max_zoom: int = Field(16, ge=0, le=24)
+    max_features_per_tile: int = Field(20_000, ge=1)
+    max_export_features: int = Field(50_000, ge=1)
+
+    # --- tiles -----------------------------------------------------------------
+    tile_cache_size: int = Field(4096, ge=0, description="Tiles kept in the in-process LRU.")
+    tile_cache_control: str = "public, max-age=3600"
+    auto_nuts_max_zoom: int = Field(7, ge=0, le=24, description="'auto' shows NUTS up to here.")
+    auto_lad_max_zoom: int = Field(9, ge=0, le=24, description="then LADs up to here.")
+    auto_ward_max_zoom: int = Field(12, ge=0, le=24, description="then wards; OAs beyond.")
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://", "duckdb://")):
+            raise ValueError(
+                "INSIGHT_DATABASE_URL must start with postgresql:// (PostGIS) or duckdb:/// "
+                f"(embedded store); got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Settings:
+        if self.band_low >= self.band_high:
+            raise ValueError("INSIGHT_BAND_LOW must be below INSIGHT_BAND_HIGH")
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("INSIGHT_POOL_MIN_SIZE must not exceed INSIGHT_POOL_MAX_SIZE")
+        if not (self.auto_nuts_max_zoom <= self.auto_lad_max_zoom <= self.auto_ward_max_zoom):
+            raise ValueError("auto layer switch zooms must be ordered: NUTS <= LAD <= ward")
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("INSIGHT_DEFAULT_PAGE_SIZE must not exceed INSIGHT_MAX_PAGE_SIZE")
+        return self
+
+    @property
+    def backend(self) -> Literal["postgis", "duckdb"]:
+        return "duckdb" if self.database_url.startswith("duckdb://") else "postgis"
+
+    @property
+    def duckdb_path(self) -> Path:
+        """Filesystem path of the embedded store (``duckdb:///rel`` or ``duckdb:////abs``)."""
+        return Path(self.database_url.removeprefix("duckdb:///"))
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,152 @@
+"""One store interface, two backends (PostGIS, embedded DuckDB).
+
+Writes are synchronous and transactional (:class:`Writer`): a load either commits whole or
+leaves the store as it was. Reads are asynchronous (:class:`Reader`), for the web server.
+SQL text uses ``$1, $2 ...`` placeholders, which both backends understand.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2 import Geometry
+
+from app.store import schema
+
+Params = Sequence[Any]
+
+
+class StoreError(RuntimeError):
+    """The store could not be opened or used (bad URL, missing schema, unreachable server)."""
+
+
+def geometry_columns(table: str) -> set[str]:
+    """Names of the geometry columns of a schema table."""
+    return {c.name for c in schema.metadata.tables[table].columns if isinstance(c.type, Geometry)}
+
+
+def table_columns(table: str) -> list[str]:
+    return [c.name for c in schema.metadata.tables[table].columns]
+
+
+def prepare_frame(table: str, frame: pd.DataFrame, ewkb_hex: bool = False) -> tuple[list[str], pd.DataFrame]:
+    """Check a frame against a table; geometries become WKB (or hex EWKB), NaN become None."""
+    if table not in schema.metadata.tables:
+        raise StoreError(f"unknown table {table!r}")
+    known = table_columns(table)
+    unknown = [c for c in frame.columns if c not in known]
+    if unknown:
+        raise StoreError(f"table {table!r} has no column(s) {unknown}")
+    out = pd.DataFrame(index=frame.index)
+    geoms = geometry_columns(table)
+    columns = schema.metadata.tables[table].columns
+    for col in frame.columns:
+        values = frame[col]
+        if col in geoms:
+            arr = np.array([_as_multi(g) for g in np.asarray(values, dtype=object)], dtype=object)
+            if ewkb_hex:
+                arr = shapely.set_srid(arr, columns[col].type.srid)
+                out[col] = shapely.to_wkb(arr, hex=True, include_srid=True)
+            else:
+                out[col] = shapely.to_wkb(arr)
+        else:
+            out[col] = values.astype(object).where(values.notna(), None)
+    return list(frame.columns), out.reset_index(drop=True)
+
+
+def _as_multi(geom: Any) -> Any:
+    if geom is None:
+        return None
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    return geom
+
+
+class Transaction(abc.ABC):
+    """Work inside one database transaction."""
+
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Params = ()) -> None: ...
+
+    @abc.abstractmethod
+    def fetch_frame(self, sql: str, params: Params = ()) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
+        """Append the rows of ``frame`` (columns named as in the table) and return their count."""
+
+    def delete_where(self, table: str, **equals: Any) -> None:
+        """Delete the rows of ``table`` whose columns equal the given values."""
+        if table not in schema.metadata.tables:
+            raise StoreError(f"unknown table {table!r}")
+        known = set(table_columns(table))
+        if not equals or not set(equals) <= known:
+            raise StoreError(f"bad delete condition on {table!r}: {sorted(equals)}")
+        where = " AND ".join(f"{col} = ${i}" for i, col in enumerate(equals, start=1))
+        self.execute(f"DELETE FROM {table} WHERE {where}", list(equals.values()))
+
+    def replace(self, table: str, frame: pd.DataFrame, **equals: Any) -> int:
+        """Delete the rows matching ``equals`` then insert ``frame``: a reload, atomically."""
+        self.delete_where(table, **equals)
+        return self.insert_frame(table, frame)
+
+    def bump_data_version(self) -> None:
+        """Mark the data as changed, so caches keyed on the data version are dropped."""
+        self.execute("DELETE FROM meta WHERE key = 'data_version'")
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ('data_version', $1)",
+            [pd.Timestamp.now(tz="UTC").strftime("%Y%m%d%H%M%S%f")],
+        )
+
+
+class Writer(abc.ABC):
+    """Opens transactions for loads and builds (CLI side)."""
+
+    backend: str
+
+    @abc.abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]: ...
+
+    def read_frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
+        with self.transaction() as tx:
+            return tx.fetch_frame(sql, params)
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Reader(abc.ABC):
+    """Read access for the web server."""
+
+    backend: str
+
+    @abc.abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]: ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else next(iter(row.values()))
+
+    async def data_version(self) -> str:
+        value = await self.fetchval("SELECT value FROM meta WHERE key = 'data_version'")
+        return value or "empty"
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...

@@ -1,0 +1,164 @@
+"""Embedded store: DuckDB with its spatial extension, loaded from the installed wheel.
+
+One read-write process at a time builds the file (loads, ``insight build``); the server then
+opens it read-only, with external access switched off and the configuration locked.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import anyio
+import duckdb
+import pandas as pd
+
+from app.store import schema
+from app.store.base import (
+    Params,
+    Reader,
+    StoreError,
+    Transaction,
+    Writer,
+    geometry_columns,
+    prepare_frame,
+)
+from app.store.levels import LEVELS
+
+
+@lru_cache
+def spatial_extension_path() -> str:
+    """The ``spatial.duckdb_extension`` file shipped by the ``duckdb-extension-spatial`` wheel."""
+    import duckdb_extension_spatial
+
+    root = Path(duckdb_extension_spatial.__file__).parent / "extensions"
+    candidates = sorted(root.glob(f"v{duckdb.__version__}/spatial.duckdb_extension"))
+    if not candidates:
+        raise StoreError(
+            f"duckdb-extension-spatial has no build for duckdb {duckdb.__version__} under {root}; "
+            "install the matching pair (pip install -e .)"
+        )
+    return str(candidates[0])
+
+
+def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if read_only and not path.exists():
+        raise StoreError(f"embedded store {path} does not exist: run `insight demo` or a load")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(f"cannot open embedded store {path}: {exc}") from exc
+    con.execute(f"LOAD '{spatial_extension_path()}'")
+    return con
+
+
+class DuckTransaction(Transaction):
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def fetch_frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
+        return self.con.execute(sql, list(params)).df()
+
+    def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        columns, prepared = prepare_frame(table, frame)
+        geoms = geometry_columns(table)
+        select = ", ".join(f"ST_GeomFromWKB({c})" if c in geoms else f'"{c}"' for c in columns)
+        name = "_insight_frame"
+        self.con.register(name, prepared)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {name}")
+        finally:
+            self.con.unregister(name)
+        return len(prepared)
+
+
+class DuckWriter(Writer):
+    backend = "duckdb"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.con = connect(path, read_only=False)
+        ensure_schema(self.con)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield DuckTransaction(self.con)
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables of a new file; refuse a file made by another schema version."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "meta" in tables:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row and row[0] != schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"embedded store has schema {row[0]}, this version needs {schema.SCHEMA_VERSION}: "
+                "delete the file and rebuild it (`insight demo` does so)"
+            )
+        if row:
+            return
+    con.execute("BEGIN TRANSACTION")
+    for statement in schema.duckdb_ddl():
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', $1)", [schema.SCHEMA_VERSION])
+    con.executemany(
+        "INSERT INTO area_level VALUES ($1, $2, $3, $4, $5)",
+        [[lv.level, lv.family, lv.rank, lv.label, lv.gen_tolerance_m] for lv in LEVELS],
+    )
+    con.execute("COMMIT")
+
+
+class DuckReader(Reader):
+    """Read-only access; one cursor per worker thread, queries run off the event loop."""
+
+    backend = "duckdb"
+
+    def __init__(self, path: Path, threads: int = 4) -> None:
+        self.path = path
+        self.con = connect(path, read_only=True)
+        self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET lock_configuration = true")
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.con.cursor()
+            self._local.cursor = cur
+            self._cursors.append(cur)
+        return cur
+
+    def fetch_sync(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        cur = self._cursor()
+        result = cur.execute(sql, list(args))
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        return await anyio.to_thread.run_sync(lambda: self.fetch_sync(sql, *args))
+
+    async def close(self) -> None:
+        for cur in self._cursors:
+            cur.close()
+        self.con.close()

@@ -1,0 +1,119 @@
+"""PostGIS store: schema by Alembic, loads through psycopg (COPY), serving through asyncpg."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pandas as pd
+import psycopg
+
+from app.store.base import Params, Reader, StoreError, Transaction, Writer, prepare_frame
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def libpq_url(url: str) -> str:
+    """``postgresql://`` URL without any SQLAlchemy driver suffix."""
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+
+
+def to_psycopg(sql: str, params: Params) -> tuple[str, list[Any]]:
+    """Rewrite ``$n`` placeholders into psycopg's ``%s``, reordering the parameters."""
+    order = [int(n) - 1 for n in _PLACEHOLDER.findall(sql)]
+    if not order:
+        return sql, []
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%")), [params[i] for i in order]
+
+
+class PgTransaction(Transaction):
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        self.conn.execute(*to_psycopg(sql, params))
+
+    def fetch_frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
+        cur = self.conn.execute(*to_psycopg(sql, params))
+        names = [d.name for d in cur.description] if cur.description else []
+        return pd.DataFrame(cur.fetchall(), columns=names)
+
+    def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
+        if frame.empty:
+            return 0
+        columns, prepared = prepare_frame(table, frame, ewkb_hex=True)
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in prepared.itertuples(index=False, name=None):
+                    copy.write_row(row)
+        return len(prepared)
+
+
+class PgWriter(Writer):
+    backend = "postgis"
+
+    def __init__(self, url: str) -> None:
+        self.url = libpq_url(url)
+        upgrade_schema(self.url)
+        try:
+            self.conn = psycopg.connect(self.url)
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"cannot connect to PostGIS: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self.conn.transaction():
+            yield PgTransaction(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def upgrade_schema(url: str, revision: str = "head") -> None:
+    """Bring the PostGIS schema to ``revision`` with the project's Alembic migrations."""
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parents[2] / "migrations"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(root))
+    cfg.set_main_option("sqlalchemy.url", re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url))
+    try:
+        command.upgrade(cfg, revision)
+    except Exception as exc:  # alembic wraps driver errors in many types
+        raise StoreError(f"cannot prepare the PostGIS schema: {exc}") from exc
+
+
+class PgReader(Reader):
+    backend = "postgis"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def open(cls, url: str, min_size: int, max_size: int, timeout_ms: int) -> PgReader:
+        try:
+            pool = await asyncpg.create_pool(
+                libpq_url(url),
+                min_size=min_size,
+                max_size=max_size,
+                server_settings={
+                    "statement_timeout": str(timeout_ms),
+                    "application_name": "citizen-insight",
+                    "jit": "off",
+                },
+            )
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreError(f"cannot connect to PostGIS: {exc}") from exc
+        return cls(pool)
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        async with self.pool.acquire() as conn:
+            return [dict(r) for r in await conn.fetch(sql, *args)]
+
+    async def close(self) -> None:
+        await self.pool.close()

@@ -1,0 +1,342 @@
+"""The store's tables, defined once.
+
+PostGIS gets them through Alembic (``migrations/``); the embedded DuckDB store gets the same
+tables from :func:`duckdb_ddl`, which compiles this metadata and swaps PostGIS-only types.
+Geometry is kept three times per area: EPSG:4326 (features, exports), EPSG:3857 (tiles at
+detail zooms) and a generalised EPSG:3857 copy (tiles at low zooms).
+"""
+
+from __future__ import annotations
+
+import re
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
+
+SCHEMA_VERSION = "0001"
+
+metadata = MetaData()
+
+
+def _geom(name: str, srid: int) -> Column:
+    return Column(name, Geometry("MULTIPOLYGON", srid=srid, spatial_index=False))
+
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+source = Table(
+    "source",
+    metadata,
+    Column("source_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text),
+    Column("licence", Text),
+    Column("attribution", Text),
+    Column("vintage", Text),
+    Column("file", Text),
+    Column("row_count", Integer),
+    Column("loaded_at", DateTime(timezone=True)),
+)
+
+area_level = Table(
+    "area_level",
+    metadata,
+    Column("level", Text, primary_key=True),
+    Column("family", Text, nullable=False),  # nuts | uk
+    Column("rank", Integer, nullable=False),  # 0 = largest
+    Column("label", Text, nullable=False),
+    Column("gen_tolerance_m", Double, nullable=False),  # generalisation of geom_gen
+)
+
+area = Table(
+    "area",
+    metadata,
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("name", Text),
+    Column("country", Text),
+    Column("parent_code", Text),  # parent in the level's main hierarchy
+    Column("vintage", Text),
+    Column("source_id", Text, nullable=False),
+    Column("lon", Double),  # a point inside the area, for labels and fly-to
+    Column("lat", Double),
+    Column("minx", Double),  # EPSG:4326 bounding box, for bbox filters
+    Column("miny", Double),
+    Column("maxx", Double),
+    Column("maxy", Double),
+    _geom("geom", 4326),
+    _geom("geom_3857", 3857),
+    _geom("geom_gen", 3857),
+    PrimaryKeyConstraint("level", "code"),
+)
+Index("area_source_idx", area.c.source_id)
+Index("area_parent_idx", area.c.level, area.c.parent_code)
+
+area_link = Table(
+    "area_link",
+    metadata,
+    Column("child_level", Text, nullable=False),
+    Column("child_code", Text, nullable=False),
+    Column("parent_level", Text, nullable=False),
+    Column("parent_code", Text, nullable=False),
+    Column("source_id", Text, nullable=False),
+    PrimaryKeyConstraint("child_level", "child_code", "parent_level"),
+)
+Index("area_link_parent_idx", area_link.c.parent_level, area_link.c.parent_code)
+
+census_variable = Table(
+    "census_variable",
+    metadata,
+    Column("variable", Text, primary_key=True),  # e.g. ts0410001
+    Column("table_id", Text, nullable=False),  # e.g. TS041
+    Column("table_name", Text),
+    Column("name", Text),
+    Column("source_id", Text, nullable=False),
+)
+
+census_value = Table(
+    "census_value",
+    metadata,
+    Column("variable", Text, nullable=False),
+    Column("area_code", Text, nullable=False),
+    Column("value", Double),
+    Column("source_id", Text, nullable=False),
+)
+Index("census_value_var_idx", census_value.c.variable, census_value.c.area_code)
+
+eurostat_value = Table(
+    "eurostat_value",
+    metadata,
+    Column("dataset", Text, nullable=False),
+    Column("geo", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("dims", Text, nullable=False),  # e.g. "sex=T;age=Y_LT15;unit=NR"
+    Column("value", Double),
+    Column("flag", Text),
+    Column("source_id", Text, nullable=False),
+)
+Index("eurostat_value_idx", eurostat_value.c.dataset, eurostat_value.c.geo)
+
+classification = Table(
+    "classification",
+    metadata,
+    Column("classification_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("base_level", Text, nullable=False),  # level its codes are assigned at (oa, nuts3)
+    Column("tiers", Text, nullable=False),  # comma list, coarsest first
+    Column("description", Text),
+    Column("method", Text),
+    Column("attribution", Text),
+    Column("source_id", Text, nullable=False),
+)
+
+profile_class = Table(
+    "profile_class",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("parent_code", Text),
+    Column("name", Text, nullable=False),
+    Column("colour", Text),
+    Column("description", Text),
+    Column("sort", Integer),
+    PrimaryKeyConstraint("classification_id", "code"),
+)
+
+area_class = Table(
+    "area_class",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("area_code", Text, nullable=False),
+    Column("class_code", Text, nullable=False),  # finest tier
+    Column("source_id", Text, nullable=False),
+    PrimaryKeyConstraint("classification_id", "area_code"),
+)
+
+composition = Table(
+    "composition",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("class_code", Text, nullable=False),
+    Column("households", Double, nullable=False),
+    PrimaryKeyConstraint("classification_id", "level", "code", "tier", "class_code"),
+)
+
+predominant = Table(
+    "predominant",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("class_code", Text, nullable=False),
+    Column("runner_up_code", Text),
+    Column("households", Double, nullable=False),
+    Column("share", Double, nullable=False),
+    Column("margin", Double, nullable=False),
+    Column("mixed", Boolean, nullable=False),
+    PrimaryKeyConstraint("classification_id", "level", "code", "tier"),
+)
+
+service = Table(
+    "service",
+    metadata,
+    Column("lgsl", Integer, primary_key=True, autoincrement=False),
+    Column("label", Text, nullable=False),
+    Column("description", Text),
+    Column("status", Text),
+    Column("type", Text),
+    Column("govuk_tier", Text),
+    Column("created", Text),
+    Column("modified", Text),
+    Column("source_id", Text, nullable=False),
+)
+
+channel = Table(
+    "channel",
+    metadata,
+    Column("channel_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("lgchl_id", Integer),
+    Column("unit_cost", Double),
+    Column("cost_source", Text),
+)
+
+service_model = Table(
+    "service_model",
+    metadata,
+    Column("lgsl", Integer, nullable=False),
+    Column("classification_id", Text, nullable=False),
+    Column("drivers", Text, nullable=False),  # JSON list of {variable, label, weight}
+    Column("rationale", Text),
+    Column("rate", Double),  # uses per household per year, when known
+    PrimaryKeyConstraint("lgsl", "classification_id"),
+)
+
+propensity = Table(
+    "propensity",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("class_code", Text, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("propensity_index", Double, nullable=False),
+    Column("source", Text, nullable=False),  # modelled | observed
+    Column("as_of", Date),
+    Column("sample_size", Integer),
+    PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
+)
+
+demand = Table(
+    "demand",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("households", Double, nullable=False),
+    Column("expected", Double, nullable=False),
+    Column("demand_index", Double, nullable=False),
+    Column("band", Text, nullable=False),
+    PrimaryKeyConstraint("classification_id", "lgsl", "level", "code"),
+)
+
+band_edges = Table(
+    "band_edges",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("scheme", Text, nullable=False),
+    Column("edges", Text, nullable=False),  # JSON list of upper bounds low..high
+    PrimaryKeyConstraint("classification_id", "lgsl", "level", "scheme"),
+)
+
+# --- council workspace: tokens, aggregated uploads, costs ------------------------------
+council = Table(
+    "council",
+    metadata,
+    Column("council_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("area_code", Text),  # the council's LAD
+    Column("token_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+)
+
+upload = Table(
+    "upload",
+    metadata,
+    Column("upload_id", Text, primary_key=True),
+    Column("council_id", Text, nullable=False),
+    Column("file_name", Text),
+    Column("rows_read", Integer),
+    Column("rows_matched", Integer),
+    Column("received_at", DateTime(timezone=True)),
+)
+
+service_count = Table(
+    "service_count",
+    metadata,
+    Column("council_id", Text, nullable=False),
+    Column("upload_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("channel_id", Text, nullable=False),
+    Column("month", Date, nullable=False),
+    Column("area_level", Text, nullable=False),
+    Column("area_code", Text, nullable=False),
+    Column("class_code", Text),
+    Column("contacts", Integer, nullable=False),
+)
+Index("service_count_council_idx", service_count.c.council_id, service_count.c.lgsl)
+
+unit_cost = Table(
+    "unit_cost",
+    metadata,
+    Column("council_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("channel_id", Text, nullable=False),
+    Column("cost", Double, nullable=False),
+    Column("source", Text),
+    PrimaryKeyConstraint("council_id", "lgsl", "channel_id"),
+)
+
+
+def duckdb_ddl() -> list[str]:
+    """CREATE statements for the embedded store, compiled from :data:`metadata`."""
+    dialect = postgresql.dialect()
+    statements = []
+    for table in metadata.sorted_tables:
+        sql = str(CreateTable(table, if_not_exists=True).compile(dialect=dialect))
+        sql = re.sub(r"geometry\([^)]*\)", "GEOMETRY", sql)
+        sql = sql.replace("DOUBLE PRECISION", "DOUBLE")
+        sql = sql.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")
+        # Keys are enforced by the loaders (duplicates are rejected with their codes named);
+        # DuckDB's eager key checks would refuse a delete-then-insert reload in one transaction.
+        sql = re.sub(r",\s*PRIMARY KEY \([^)]*\)", "", sql)
+        sql = sql.replace(" NOT NULL PRIMARY KEY", " NOT NULL").replace(" PRIMARY KEY", "")
+        statements.append(sql)
+    return statements

@@ -1,0 +1,37 @@
+"""Initial schema: areas, classifications, compositions, services, demand, council workspace.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-25
+"""
+
+from alembic import op
+
+from app.store.levels import LEVELS
+from app.store.schema import metadata
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+# Revision 0001 is the schema module as first released; later revisions use explicit ops.
+GIST = [("area", "geom"), ("area", "geom_3857"), ("area", "geom_gen")]
+
+
+def upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    bind = op.get_bind()
+    metadata.create_all(bind)
+    for table, column in GIST:
+        op.execute(f"CREATE INDEX {table}_{column}_gist ON {table} USING gist ({column})")
+    op.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '0001')")
+    for lv in LEVELS:
+        op.execute(
+            "INSERT INTO area_level (level, family, rank, label, gen_tolerance_m) VALUES "
+            f"('{lv.level}', '{lv.family}', {lv.rank}, '{lv.label}', {lv.gen_tolerance_m})"
+        )
+
+
+def downgrade() -> None:
+    metadata.drop_all(op.get_bind())

@@ -46,10 +46,11 @@ class PgTransaction(Transaction):
         if frame.empty:
             return 0
         columns, prepared = prepare_frame(table, frame, ewkb_hex=True)
-        with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in prepared.itertuples(index=False, name=None):
-                    copy.write_row(row)
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            for start in range(0, len(prepared), 200_000):
+                chunk = prepared.iloc[start : start + 200_000]
+                copy.write(chunk.to_csv(header=False, index=False, na_rep="\\N", lineterminator="\n"))
         return len(prepared)
 
 

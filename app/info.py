@@ -1,30 +1,44 @@
-"""``insight info``: what the store holds."""
+"""``insight info``: what the store holds (read-only)."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
 from app.settings import Settings
-from app.store import open_writer
+from app.store import open_reader
 from app.store.queries import levels as q
+
+CLASSIFICATION_COUNTS = """
+SELECT c.classification_id, c.name, c.base_level,
+       (SELECT COUNT(*) FROM area_class a WHERE a.classification_id = c.classification_id) AS areas
+FROM classification c ORDER BY 1
+"""
+SERVICE_COUNTS = """
+SELECT (SELECT COUNT(*) FROM service) AS services,
+       (SELECT COUNT(DISTINCT lgsl) FROM service_model) AS modelled
+"""
+
+
+async def _collect(settings: Settings) -> dict[str, Any]:
+    store = await open_reader(settings)
+    try:
+        counts = await store.fetchrow(SERVICE_COUNTS) or {}
+        return {
+            "store": re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.database_url),
+            "levels": await store.fetch(q.LEVEL_COUNTS),
+            "sources": await store.fetch(q.SOURCES),
+            "classifications": await store.fetch(CLASSIFICATION_COUNTS),
+            "services": int(counts.get("services") or 0),
+            "modelled_services": int(counts.get("modelled") or 0),
+        }
+    finally:
+        await store.close()
 
 
 def collect_info(settings: Settings) -> dict[str, Any]:
-    with open_writer(settings) as writer:
-        return {
-            "store": settings.database_url,
-            "levels": writer.read_frame(q.LEVEL_COUNTS).to_dict("records"),
-            "sources": writer.read_frame(q.SOURCES).to_dict("records"),
-            "classifications": writer.read_frame(
-                "SELECT c.classification_id, c.name, c.base_level, "
-                "(SELECT COUNT(*) FROM area_class a WHERE a.classification_id = c.classification_id)"
-                " AS areas FROM classification c ORDER BY 1"
-            ).to_dict("records"),
-            "services": int(writer.read_frame("SELECT COUNT(*) AS n FROM service")["n"].iloc[0]),
-            "modelled_services": int(
-                writer.read_frame("SELECT COUNT(DISTINCT lgsl) AS n FROM service_model")["n"].iloc[0]
-            ),
-        }
+    return asyncio.run(_collect(settings))
 
 
 def format_info(info: dict[str, Any]) -> str:

@@ -10,11 +10,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.errors import install_error_handlers
-from app.routers import levels
+from app.routers import areas, catalogue, data, levels, web
 from app.settings import Settings, get_settings
 from app.store import open_reader
 
-ROUTERS = [levels.router]
+ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -73,18 +73,32 @@ def writer(store_settings: Settings) -> Iterator:
 _DEMO: dict[str, Settings] = {}
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def demo_settings(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+def _demo_store(
+    backend: str, request: pytest.FixtureRequest, factory: pytest.TempPathFactory, data_dir: Path
 ) -> Settings:
-    """A store with every demo source loaded and the model built, once per backend."""
-    backend = request.param
+    """Build (once per session) a store with every demo source loaded and the model built."""
     if backend not in _DEMO:
         from app.demo import build_demo
 
         admin = request.getfixturevalue("pg_admin_url") if backend == "postgis" else None
-        url = new_store_url(backend, tmp_path_factory.mktemp(f"demo-{backend}"), admin)
+        url = new_store_url(backend, factory.mktemp(f"demo-{backend}"), admin)
         settings = Settings(database_url=url, data_dir=data_dir)
         build_demo(settings)
         _DEMO[backend] = settings
     return _DEMO[backend]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> Settings:
+    """The demo store of each backend in turn."""
+    return _demo_store(request.param, request, tmp_path_factory, data_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_stores(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> dict[str, Settings]:
+    """The demo stores of all backends at once, to compare their answers."""
+    return {b: _demo_store(b, request, tmp_path_factory, data_dir) for b in BACKENDS}

@@ -1,0 +1,175 @@
+"""Response models of the JSON API (they document the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Metric = Literal["hellinger", "euclidean", "cosine"]
+Scheme = Literal["thresholds", "quantiles", "natural_breaks"]
+
+
+class AreaRef(BaseModel):
+    level: str
+    code: str
+    name: str | None = None
+
+
+class AreaSummary(BaseModel):
+    code: str
+    name: str | None
+    level: str
+    country: str | None = None
+    parent_code: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    bbox: list[float] | None = Field(None, description="[minx, miny, maxx, maxy] in EPSG:4326")
+
+
+class AreaPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[AreaSummary]
+
+
+class ClassShare(BaseModel):
+    code: str
+    name: str | None
+    colour: str | None
+    households: float
+    share: float
+
+
+class Predominant(BaseModel):
+    code: str
+    name: str | None
+    colour: str | None
+    share: float
+    margin: float
+    mixed: bool
+    runner_up_code: str | None
+
+
+class ClassificationRef(BaseModel):
+    id: str
+    name: str
+    attribution: str | None
+
+
+class AreaDetail(AreaSummary):
+    vintage: str | None = None
+    parents: list[AreaRef]
+    households: float | None = Field(None, description="Households (or population, see basis)")
+    households_basis: Literal["households", "population"] | None = None
+    classification: ClassificationRef | None
+    mix: dict[str, list[ClassShare]]
+    predominant: dict[str, Predominant]
+
+
+class ServiceDemand(BaseModel):
+    lgsl: int
+    label: str
+    expected: float = Field(description="Modelled expected uses (relative units unless a rate is set)")
+    index: float = Field(description="Modelled demand index, 100 = national (or European) average")
+    band: str
+
+
+class AreaDemand(BaseModel):
+    code: str
+    level: str
+    classification_id: str
+    modelled: bool = True
+    note: str
+    services: list[ServiceDemand]
+
+
+class SimilarArea(AreaSummary):
+    similarity: float = Field(description="0–100 %, 100 = identical class mix")
+    distance: float
+    predominant: dict | None = None
+
+
+class SimilarAreas(BaseModel):
+    code: str
+    level: str
+    metric: Metric
+    tier: str
+    classification_id: str
+    items: list[SimilarArea]
+
+
+class ProfileClass(BaseModel):
+    code: str
+    tier: str
+    parent_code: str | None
+    name: str
+    colour: str | None
+    description: str | None
+
+
+class ClassificationSummary(BaseModel):
+    id: str
+    name: str
+    base_level: str
+    tiers: list[str]
+    description: str | None
+    method: str | None = None
+    attribution: str | None
+    classes: int | None = None
+
+
+class ClassificationDetail(ClassificationSummary):
+    classes_list: list[ProfileClass] = Field(alias="classes")
+
+    model_config = {"populate_by_name": True}
+
+
+class ServiceSummary(BaseModel):
+    lgsl: int
+    label: str
+    status: str | None = None
+    govuk_tier: str | None = None
+    modelled: bool
+    families: list[str]
+
+
+class Driver(BaseModel):
+    model_config = {"extra": "allow"}
+    variable: str
+    label: str | None = None
+    weight: float | None = None
+
+
+class PropensityOut(BaseModel):
+    class_code: str
+    tier: str
+    name: str | None
+    colour: str | None
+    index: float
+    source: str
+    sample_size: int | None
+    as_of: str | None
+
+
+class ServiceModel(BaseModel):
+    classification_id: str
+    classification_name: str
+    modelled: bool = True
+    drivers: list[Driver]
+    rationale: str | None
+    rate: float | None
+    propensity: list[PropensityOut]
+
+
+class ServiceDetail(BaseModel):
+    lgsl: int
+    label: str
+    description: str | None
+    status: str | None
+    type: str | None
+    govuk_tier: str | None
+    modelled: bool
+    models: list[ServiceModel]
+    attribution: str = "Local Government Service List (LGSL), esd-toolkit / LGA, Open Government Licence"

@@ -1,0 +1,130 @@
+"""Areas: search, detail with class mix and predominant class, demand, similar areas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from app.deps import SettingsDep, StoreDep
+from app.lookup import area_or_404, classification_for, summary, tiers_of
+from app.models import AreaDemand, AreaDetail, AreaPage, Metric, SimilarAreas
+from app.similar import similar_areas
+from app.store.levels import LEVEL_NAMES
+from app.store.queries import areas as q
+
+router = APIRouter(prefix="/api/areas", tags=["areas"])
+
+CodePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
+LevelQuery = Annotated[str | None, Query(pattern="^(" + "|".join(LEVEL_NAMES) + ")$")]
+ClassificationQuery = Annotated[str | None, Query(max_length=64, description="Classification id")]
+
+
+@router.get("", response_model=AreaPage, summary="Search areas by code or name")
+async def search_areas(
+    store: StoreDep,
+    settings: SettingsDep,
+    level: LevelQuery = None,
+    q_: Annotated[str | None, Query(alias="q", max_length=100)] = None,
+    parent: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    from app.errors import LimitExceeded
+
+    limit = limit or settings.default_page_size
+    if limit > settings.max_page_size:
+        raise LimitExceeded(f"limit {limit} exceeds the maximum page size {settings.max_page_size}")
+    text = q_.strip().lower() if q_ and q_.strip() else None
+    rows = await store.fetch(q.SEARCH, level, text, parent, limit, offset)
+    total = int(rows[0]["total"]) if rows else 0
+    return {"total": total, "limit": limit, "offset": offset, "items": [summary(r) for r in rows]}
+
+
+@router.get("/{code}", response_model=AreaDetail, summary="One area: parents, households, class mix")
+async def get_area(
+    code: CodePath,
+    store: StoreDep,
+    level: LevelQuery = None,
+    classification: ClassificationQuery = None,
+) -> dict[str, Any]:
+    area = await area_or_404(store, code, level)
+    parents = await store.fetch(q.PARENTS, area["level"], area["code"])
+    out = summary(area) | {
+        "vintage": area.get("vintage"),
+        "parents": [{"level": p["level"], "code": p["code"], "name": p["name"]} for p in parents],
+        "households": None,
+        "households_basis": None,
+        "classification": None,
+        "mix": {},
+        "predominant": {},
+    }
+    candidates = await store.fetch(q.CLASSIFICATIONS_AT_LEVEL, area["level"])
+    if not candidates and classification is None:
+        return out
+    chosen = await classification_for(store, area["level"], classification)
+    cid = chosen["classification_id"]
+    out["classification"] = {"id": cid, "name": chosen["name"], "attribution": chosen["attribution"]}
+    out["households_basis"] = "population" if chosen["base_level"].startswith("nuts") else "households"
+    mix_rows = await store.fetch(q.MIX, cid, area["level"], area["code"])
+    tiers = tiers_of(chosen)
+    for tier in tiers:
+        rows = [r for r in mix_rows if r["tier"] == tier]
+        total = sum(float(r["households"]) for r in rows)
+        if tier == tiers[0]:
+            out["households"] = total
+        out["mix"][tier] = [
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "colour": r["colour"],
+                "households": float(r["households"]),
+                "share": float(r["households"]) / total if total else 0.0,
+            }
+            for r in rows
+        ]
+    for r in await store.fetch(q.PREDOMINANT, cid, area["level"], area["code"]):
+        out["predominant"][r["tier"]] = {
+            k: r[k] for k in ("code", "name", "colour", "share", "margin", "mixed", "runner_up_code")
+        }
+    return out
+
+
+@router.get("/{code}/demand", response_model=AreaDemand, summary="Modelled demand per service")
+async def get_area_demand(
+    code: CodePath,
+    store: StoreDep,
+    level: LevelQuery = None,
+    classification: ClassificationQuery = None,
+) -> dict[str, Any]:
+    area = await area_or_404(store, code, level)
+    chosen = await classification_for(store, area["level"], classification)
+    rows = await store.fetch(q.DEMAND, chosen["classification_id"], area["level"], area["code"])
+    return {
+        "code": area["code"],
+        "level": area["level"],
+        "classification_id": chosen["classification_id"],
+        "modelled": True,
+        "note": "Modelled: expected demand from the area's class mix and propensity indices derived "
+        "from census/Eurostat driver variables; index 100 = the national (or European) average.",
+        "services": [{k: r[k] for k in ("lgsl", "label", "expected", "index", "band")} for r in rows],
+    }
+
+
+@router.get("/{code}/similar", response_model=SimilarAreas, summary="Areas with the most similar class mix")
+async def get_similar_areas(
+    code: CodePath,
+    store: StoreDep,
+    settings: SettingsDep,
+    k: Annotated[int, Query(ge=1)] = 10,
+    metric: Metric = "hellinger",
+    level: LevelQuery = None,
+    classification: ClassificationQuery = None,
+) -> dict[str, Any]:
+    from app.errors import LimitExceeded
+
+    if k > settings.max_similar:
+        raise LimitExceeded(f"k {k} exceeds the maximum {settings.max_similar}")
+    area = await area_or_404(store, code, level)
+    chosen = await classification_for(store, area["level"], classification)
+    return await similar_areas(store, area, chosen, k, metric)

@@ -1,0 +1,136 @@
+"""The data view: households, predominant class and modelled demand per area, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.deps import SettingsDep, StoreDep
+from app.errors import LimitExceeded, NotFound
+from app.lookup import classification_for, tiers_of
+from app.models import Scheme
+from app.store.levels import LEVEL_NAMES
+from app.store.queries import catalogue as qc
+from app.store.queries import data as q
+
+router = APIRouter(prefix="/api", tags=["data"])
+
+
+def band_for(index: float | None, edges: list[float]) -> str | None:
+    """Band of an index given [low_upper, high_lower] edges (low <= e0 < medium < e1 <= high)."""
+    if index is None or len(edges) < 2:
+        return None
+    if index <= edges[0]:
+        return "low"
+    if index >= edges[1]:
+        return "high"
+    return "medium"
+
+
+@router.get("/data", summary="One row per area: households and modelled demand per service")
+async def get_data(
+    store: StoreDep,
+    settings: SettingsDep,
+    level: Annotated[str, Query(pattern="^(" + "|".join(LEVEL_NAMES) + ")$")],
+    parent: Annotated[str | None, Query(max_length=32)] = None,
+    service: Annotated[list[int] | None, Query(description="LGSL codes; default all modelled")] = None,
+    classification: Annotated[str | None, Query(max_length=64)] = None,
+    scheme: Scheme = "thresholds",
+    format: Literal["json", "csv"] = "json",
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    cap = settings.max_export_features if format == "csv" else settings.max_page_size
+    limit = limit or cap
+    if limit > cap:
+        raise LimitExceeded(f"limit {limit} exceeds the maximum {cap} rows for format={format}")
+    chosen = await classification_for(store, level, classification)
+    cid = chosen["classification_id"]
+    modelled = {r["lgsl"]: r["label"] for r in await store.fetch(qc.MODELLED_FOR, cid)}
+    lgsls = service or list(modelled)
+    unknown = [s for s in lgsls if s not in modelled]
+    if unknown:
+        raise NotFound(f"service(s) {unknown} are not modelled for classification {cid!r}")
+
+    areas = await store.fetch(q.AREAS, cid, level, parent, limit, offset, tiers_of(chosen)[0])
+    total = int(areas[0]["total"]) if areas else 0
+    codes = [a["code"] for a in areas]
+    demand = (
+        {(d["code"], d["lgsl"]): d for d in await store.fetch(q.DEMAND, cid, level, codes, lgsls)}
+        if codes
+        else {}
+    )
+
+    services = []
+    for lgsl in lgsls:
+        edges = {
+            r["scheme"]: json.loads(r["edges"]) for r in await store.fetch(qc.BAND_EDGES, cid, lgsl, level)
+        }
+        services.append(
+            {"lgsl": lgsl, "label": modelled[lgsl], "scheme": scheme, "band_edges": edges.get(scheme, [])}
+        )
+
+    rows = []
+    for a in areas:
+        row: dict[str, Any] = {
+            "code": a["code"],
+            "name": a["name"],
+            "level": a["level"],
+            "households": a["households"],
+            "predominant_code": a["predominant_code"],
+            "predominant_name": a["predominant_name"],
+        }
+        for s in services:
+            d = demand.get((a["code"], s["lgsl"]))
+            index = d["index"] if d else None
+            band = (d["band"] if scheme == "thresholds" else band_for(index, s["band_edges"])) if d else None
+            row[f"s{s['lgsl']}_expected"] = d["expected"] if d else None
+            row[f"s{s['lgsl']}_index"] = index
+            row[f"s{s['lgsl']}_band"] = band
+        rows.append(row)
+
+    body = {
+        "level": level,
+        "parent": parent,
+        "classification_id": cid,
+        "modelled": True,
+        "note": "Demand figures are modelled (class mix × propensity indices from driver variables).",
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "services": services,
+        "rows": rows,
+    }
+    if format == "json":
+        return body
+    return Response(
+        to_csv(body),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="insight-{level}.csv"'},
+    )
+
+
+def to_csv(body: dict[str, Any]) -> str:
+    """CSV with the JSON rows' columns; band edges and provenance in leading comment lines."""
+    out = io.StringIO()
+    out.write(
+        f"# Citizen Insight data view: level={body['level']} parent={body['parent'] or ''} "
+        f"classification={body['classification_id']}; demand is modelled\n"
+    )
+    for s in body["services"]:
+        out.write(
+            f"# s{s['lgsl']} = LGSL {s['lgsl']} {s['label']}; band scheme {s['scheme']}, "
+            f"edges {s['band_edges']}\n"
+        )
+    columns = ["code", "name", "level", "households", "predominant_code", "predominant_name"]
+    for s in body["services"]:
+        columns += [f"s{s['lgsl']}_expected", f"s{s['lgsl']}_index", f"s{s['lgsl']}_band"]
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(body["rows"])
+    return out.getvalue()

@@ -1,0 +1,28 @@
+"""Errors and warnings of the loaders, always naming the file and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LoadError(ValueError):
+    """A source could not be loaded; nothing was written.
+
+    A ``ValueError`` so callers that already handle bad input (``insight demo``) report it too.
+    """
+
+    def __init__(self, file: str | Path | None, problem: str) -> None:
+        self.file = str(file) if file is not None else None
+        self.problem = problem
+        super().__init__(f"{self.file}: {problem}" if self.file else problem)
+
+
+class LoadWarning(UserWarning):
+    """Something about a source looks wrong but the load can go on (e.g. no CRS declared)."""
+
+
+def name_some(values: object, limit: int = 10) -> str:
+    """Short, sorted listing of offending values for an error message."""
+    items = sorted({str(v) for v in values})  # type: ignore[attr-defined]
+    more = f" ... (+{len(items) - limit} more)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more

@@ -1,0 +1,187 @@
+"""Read boundary files (GeoJSON, GeoPackage, Shapefile, TopoJSON) into code/name/parent frames.
+
+The CRS check matters: a GeoJSON without a ``crs`` member is read as lon/lat by GDAL, so
+British National Grid files that declare nothing (the Leeds files) would otherwise land in
+the middle of the ocean. Coordinates impossible as lon/lat are refused unless ``crs`` says
+what they are; an undeclared CRS with plausible lon/lat gets a warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from boundaries.errors import LoadError, LoadWarning, name_some
+
+SUFFIXES = {".geojson", ".json", ".topojson", ".gpkg", ".shp", ".zip", ".fgb"}
+_TEXT_JSON = {".geojson", ".json", ".topojson"}
+
+
+def check_file(path: str | Path) -> Path:
+    """The path, if it is an existing file; a :class:`LoadError` otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(path, "file not found")
+    if not path.is_file():
+        raise LoadError(path, "is not a file")
+    return path
+
+
+def parse_crs(path: Path, crs: str | int | None) -> CRS | None:
+    if crs is None or crs == "":
+        return None
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise LoadError(path, f"unknown CRS {crs!r}: {exc}") from None
+
+
+def _declares_crs(path: Path, info_crs: str | None) -> bool:
+    """Whether the file itself states its CRS (GDAL reports EPSG:4326 for any bare GeoJSON)."""
+    if path.suffix.lower() in _TEXT_JSON:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+        return b'"crs"' in head
+    return info_crs is not None
+
+
+def read_table(path: Path, layer: str | int | None = None) -> gpd.GeoDataFrame:
+    """Read every feature of a vector file, turning any GDAL failure into a :class:`LoadError`."""
+    path = check_file(path)
+    try:
+        layers = pyogrio.list_layers(path)
+        if layer is None and len(layers) > 1:
+            names = ", ".join(str(n) for n in layers[:, 0])
+            raise LoadError(path, f"has {len(layers)} layers ({names}); choose one with --layer")
+        frame = pyogrio.read_dataframe(path, layer=layer)
+    except LoadError:
+        raise
+    except Exception as exc:  # pyogrio/GDAL raise many types for corrupt or unknown files
+        raise LoadError(path, f"cannot read as a vector file: {exc}") from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry is None:
+        raise LoadError(path, "has no geometry column")
+    if frame.empty:
+        raise LoadError(path, "holds no features")
+    return frame
+
+
+def resolve_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | int | None) -> gpd.GeoDataFrame:
+    """Set the frame's CRS: the override, the declared one, or lon/lat after a plausibility check."""
+    override = parse_crs(path, crs)
+    if override is not None:
+        return frame.set_crs(override, allow_override=True)
+    declared = _declares_crs(path, frame.crs.to_string() if frame.crs is not None else None)
+    minx, miny, maxx, maxy = frame.total_bounds
+    lonlat_ok = bool(np.all(np.isfinite([minx, miny, maxx, maxy]))) and (
+        -180.5 <= minx and maxx <= 180.5 and -90.5 <= miny and maxy <= 90.5
+    )
+    geographic = frame.crs is None or frame.crs.is_geographic
+    if geographic and not lonlat_ok:
+        what = "declares a geographic CRS" if declared else "declares no CRS (read as lon/lat)"
+        raise LoadError(
+            path,
+            f"{what} but its coordinates span x {minx:.0f}..{maxx:.0f}, y {miny:.0f}..{maxy:.0f}, "
+            "impossible as longitude/latitude: they look projected. Pass the real CRS with --crs "
+            "(e.g. --crs EPSG:27700 for British National Grid)",
+        )
+    if not declared:
+        warnings.warn(
+            f"{path}: declares no CRS; assuming EPSG:4326 longitude/latitude (pass --crs to set it)",
+            LoadWarning,
+            stacklevel=3,
+        )
+        return frame.set_crs("EPSG:4326", allow_override=True)
+    return frame
+
+
+def clean_codes(values: pd.Series, path: Path, column: str) -> pd.Series:
+    """Codes as trimmed text (``1.0`` → ``"1"``); empty or missing ones are refused by row."""
+    text = values.map(_code_text)
+    bad = text.isna() | (text == "")
+    if bad.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
+        raise LoadError(path, f"empty or missing {column!r} in row(s) {name_some(rows)}")
+    return text
+
+
+def _code_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def require_columns(path: Path, available: list[str] | pd.Index, wanted: dict[str, str | None]) -> None:
+    """Refuse a file lacking a mapped column, listing what it does have."""
+    missing = [f"{role} column {col!r}" for role, col in wanted.items() if col and col not in available]
+    if missing:
+        have = ", ".join(str(c) for c in available if c != "geometry")
+        raise LoadError(path, f"missing {', '.join(missing)}; the file has: {have}")
+
+
+def reject_duplicates(codes: pd.Series, path: Path, what: str = "code") -> None:
+    dup = codes[codes.duplicated(keep=False)]
+    if not dup.empty:
+        raise LoadError(path, f"duplicate {what}s: {name_some(dup.unique())}")
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    code_col: str,
+    name_col: str | None = None,
+    parent_col: str | None = None,
+    crs: str | int | None = None,
+    layer: str | int | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a boundary file into columns ``code, name, parent_code, geometry``.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, Shapefile, TopoJSON or any other file GDAL reads.
+    code_col, name_col, parent_col
+        Columns holding the area code (required, unique), its name and its parent's code.
+    crs
+        The coordinates' CRS when the file does not declare it (or declares it wrongly).
+    layer
+        Layer name or index, for files with several (GeoPackage, TopoJSON objects).
+
+    Returns
+    -------
+    GeoDataFrame in the file's (or the given) CRS.
+
+    Raises
+    ------
+    LoadError
+        Naming the file: unreadable, missing columns, empty or duplicate codes, a CRS that
+        cannot be right, features without geometry.
+    """
+    path = check_file(path)
+    parse_crs(path, crs)
+    frame = read_table(path, layer)
+    require_columns(path, frame.columns, {"code": code_col, "name": name_col, "parent": parent_col})
+    frame = resolve_crs(frame, path, crs)
+    codes = clean_codes(frame[code_col], path, code_col)
+    reject_duplicates(codes, path)
+    out = gpd.GeoDataFrame(
+        {
+            "code": codes.to_numpy(),
+            "name": frame[name_col].map(_code_text).to_numpy() if name_col else None,
+            "parent_code": frame[parent_col].map(_code_text).to_numpy() if parent_col else None,
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    missing = out.geometry.isna() | out.geometry.is_empty
+    if missing.any():
+        raise LoadError(path, f"features without geometry: {name_some(out.loc[missing, 'code'])}")
+    return out

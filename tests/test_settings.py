@@ -1,0 +1,41 @@
+"""Settings: defaults, validation at start-up, the CLI's message on a bad environment."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.settings import Settings
+
+
+def test_embedded_store_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INSIGHT_DATABASE_URL", raising=False)
+    settings = Settings()
+    assert settings.backend == "duckdb"
+    assert settings.duckdb_path.name == "insight.duckdb"
+
+
+def test_postgis_url_selects_postgis() -> None:
+    assert Settings(database_url="postgresql://u:p@localhost/db").backend == "postgis"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("database_url", "mysql://x", "must start with postgresql://"),
+        ("band_low", 120.0, "BAND_LOW must be below"),
+        ("port", 70000, "less than or equal to 65535"),
+    ],
+)
+def test_invalid_settings_are_refused(field: str, value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(**{field: value})
+
+
+def test_cli_names_the_bad_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSIGHT_DATABASE_URL", "sqlite:///x.db")
+    result = CliRunner().invoke(cli, ["info"])
+    assert result.exit_code == 2
+    assert "INSIGHT_DATABASE_URL" in result.output

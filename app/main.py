@@ -11,10 +11,13 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.errors import install_error_handlers
 from app.routers import areas, catalogue, data, levels, web
+from app.routers import export, ogc
+from app.routers import tiles as tile_routes
 from app.settings import Settings, get_settings
 from app.store import open_reader
 
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
+ROUTERS += [tile_routes.router, ogc.router, export.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -107,23 +107,25 @@ class ProfileClass(BaseModel):
     name: str
     colour: str | None
     description: str | None
+    sort: int | None = None
 
 
-class ClassificationSummary(BaseModel):
+class ClassificationBase(BaseModel):
     id: str
     name: str
-    base_level: str
-    tiers: list[str]
+    base_level: str = Field(description="Level its codes are assigned at (oa, nuts3)")
+    tiers: list[str] = Field(description="Tier names, coarsest first")
     description: str | None
     method: str | None = None
     attribution: str | None
-    classes: int | None = None
 
 
-class ClassificationDetail(ClassificationSummary):
-    classes_list: list[ProfileClass] = Field(alias="classes")
+class ClassificationSummary(ClassificationBase):
+    classes: int | None = Field(None, description="Number of classes over all tiers")
 
-    model_config = {"populate_by_name": True}
+
+class ClassificationDetail(ClassificationBase):
+    classes: list[ProfileClass] = Field(description="Every class, coarsest tier first")
 
 
 class ServiceSummary(BaseModel):

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     band_low: float = Field(90.0, description="Demand index at or below this is 'low'.")
     europe_seed: int = 2021
     europe_starts: int = Field(200, ge=1, le=10_000)
+    service_rates: dict[int, float] = Field(
+        default_factory=dict,
+        description="Known overall uses per household per year by LGSL code (JSON); without one, "
+        "expected demand is in relative units (households weighted by propensity).",
+    )
 
     # --- limits ----------------------------------------------------------------
     max_page_size: int = Field(1000, ge=1, le=100_000)
@@ -59,6 +64,9 @@ class Settings(BaseSettings):
     auto_nuts_max_zoom: int = Field(7, ge=0, le=24, description="'auto' shows NUTS up to here.")
     auto_lad_max_zoom: int = Field(9, ge=0, le=24, description="then LADs up to here.")
     auto_ward_max_zoom: int = Field(12, ge=0, le=24, description="then wards; OAs beyond.")
+    tile_version_ttl_s: float = Field(
+        1.0, ge=0, le=3600, description="How often tiles re-check the data version (a reload drops the cache)."
+    )
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -63,14 +63,15 @@ async def similar_areas(
     target = matrix.position.get(area["code"])
     if target is None:
         return base | {"items": []}
-    found = nearest(matrix.shares, target, k=k, metric=metric)
-    codes = [str(matrix.codes[i]) for i in found.index]
+    found = nearest(matrix.shares, matrix.codes, target, k=k, metric=metric)
+    codes = [f["code"] for f in found]
     rows = {
         r["code"]: r
         for r in await store.fetch(q.SUMMARIES, cid, area["level"], tiers_of(classification)[0], codes)
     }
     items = []
-    for code, distance, similarity in zip(codes, found.distance, found.similarity, strict=True):
+    for f in found:
+        code, distance, similarity = f["code"], f["distance"], f["similarity"]
         row = rows.get(code, {"code": code, "level": area["level"]})
         predominant = (
             {"code": row["class_code"], "name": row["class_name"], "colour": row["colour"]}

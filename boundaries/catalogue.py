@@ -16,7 +16,9 @@ OGL = "Open Government Licence v3.0"
 ONS_ATTRIBUTION = "Contains National Statistics data © Crown copyright and database right"
 GISCO_ATTRIBUTION = "© EuroGeographics for the administrative boundaries; source: Eurostat/GISCO"
 GISCO = "https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson/"
-TRAFFORD = "https://raw.githubusercontent.com/traffordDataLab/spatial_data/7fa4f03c29745aa4ca0f17f30e0dd1b31563202c/"
+TRAFFORD = (
+    "https://raw.githubusercontent.com/traffordDataLab/spatial_data/7fa4f03c29745aa4ca0f17f30e0dd1b31563202c/"
+)
 LEEDS = "https://raw.githubusercontent.com/North-UK/Microsimulation_case/6aced98e57ad1ac9f8c44b264a4b66a8198e7a9a/data/"
 OAC = "https://raw.githubusercontent.com/alexsingleton/LSOA_DZ_SDZ_Area_Classification/1d9890d88c125431fa5098c0d0058708c4e5ec28/data/"
 CENSUS = "https://raw.githubusercontent.com/alexsingleton/Census_2021_Output_Areas/fca63ca63767108fc5ffd33fdc962b8667dd27af/"
@@ -137,24 +139,81 @@ SOURCES: tuple[Source, ...] = (
             ("reg_area3", "Area by NUTS 3 region"),
         )
     ),
-    _gm("ons-lad-2023-gm", "Local authority districts 2023, Greater Manchester (ONS BGC)", "boundaries",
-        "local_authority_2023_gm_local_authority_generalised.geojson", "area_code, area_name", "2023"),
-    _gm("ons-ward-2023-gm", "Electoral wards 2023, Greater Manchester (ONS BGC)", "boundaries",
+    _gm(
+        "ons-lad-2023-gm",
+        "Local authority districts 2023, Greater Manchester (ONS BGC)",
+        "boundaries",
+        "local_authority_2023_gm_local_authority_generalised.geojson",
+        "area_code, area_name",
+        "2023",
+    ),
+    _gm(
+        "ons-ward-2023-gm",
+        "Electoral wards 2023, Greater Manchester (ONS BGC)",
+        "boundaries",
         "ward_2023_gm_ward_generalised.geojson",
-        "area_code, area_name, local_authority_area_code", "2023"),
-    _gm("ons-ward-2023-trafford", "Electoral wards 2023, Trafford (ONS BGC)", "boundaries",
-        "ward_2023_trafford_ward_generalised.geojson", "area_code, area_name", "2023"),
-    _gm("ons-lsoa-2021-gm", "Lower layer super output areas 2021, Greater Manchester (ONS BGC)",
-        "boundaries", "lsoa_2021_gm_lsoa_generalised.geojson", "area_code, area_name", "2021"),
-    _gm("ons-oa-2021-trafford", "Output areas 2021, Trafford (ONS BGC)", "boundaries",
-        "oa_2021_trafford_oa_generalised.geojson", "area_code, la_code, la_name", "2021"),
-    _gm("gm-lookup-statistical-2021", "OA → LSOA → LAD lookup 2021, Greater Manchester (ONS)", "lookup",
-        "lookups_2021_statistical_lookup.csv", "oa21cd, lsoa21cd, msoa21cd, lad22cd", "2021"),
-    _gm("gm-lookup-administrative-2021", "Ward → LAD lookup 2022, Greater Manchester (ONS)", "lookup",
-        "lookups_2021_administrative_lookup.csv", "wd22cd, wd22nm, lad22cd, lad22nm", "2022"),
+        "area_code, area_name, local_authority_area_code",
+        "2023",
+    ),
+    _gm(
+        "ons-ward-2023-trafford",
+        "Electoral wards 2023, Trafford (ONS BGC)",
+        "boundaries",
+        "ward_2023_trafford_ward_generalised.geojson",
+        "area_code, area_name",
+        "2023",
+    ),
+    _gm(
+        "ons-lsoa-2021-gm",
+        "Lower layer super output areas 2021, Greater Manchester (ONS BGC)",
+        "boundaries",
+        "lsoa_2021_gm_lsoa_generalised.geojson",
+        "area_code, area_name",
+        "2021",
+    ),
+    _gm(
+        "ons-oa-2021-trafford",
+        "Output areas 2021, Trafford (ONS BGC)",
+        "boundaries",
+        "oa_2021_trafford_oa_generalised.geojson",
+        "area_code, la_code, la_name",
+        "2021",
+    ),
+    _gm(
+        "gm-lookup-statistical-2021",
+        "OA → LSOA → LAD lookup 2021, Greater Manchester (ONS)",
+        "lookup",
+        "lookups_2021_statistical_lookup.csv",
+        "oa21cd, lsoa21cd, msoa21cd, lad22cd",
+        "2021",
+    ),
+    _gm(
+        "gm-lookup-administrative-2021",
+        "Ward → LAD lookup 2022, Greater Manchester (ONS)",
+        "lookup",
+        "lookups_2021_administrative_lookup.csv",
+        "wd22cd, wd22nm, lad22cd, lad22nm",
+        "2022",
+    ),
+    _gm(
+        "gm-lookup-lsoa-ward-2021",
+        "LSOA 2021 → ward 2022 best-fit lookup, Greater Manchester (ONS)",
+        "lookup",
+        "lookups_2021_lsoa_to_ward_best-fit_lookup.csv",
+        "lsoa21cd, lsoa21nm, wd22cd, wd22nm, lad22cd, lad22nm",
+        "2022",
+    ),
     Source(
         "trafford-oa-ward-spatial",
         "Trafford output areas → wards, by point on surface",
+        "spatial",
+        "uk-gm-trafford-boundaries",
+        (),
+        vintage="2023",
+    ),
+    Source(
+        "gm-lsoa-ward-spatial",
+        "Greater Manchester LSOAs 2021 → wards 2023, by point on surface",
         "spatial",
         "uk-gm-trafford-boundaries",
         (),

@@ -80,7 +80,7 @@ def resolve_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | int | None) -> g
     declared = _declares_crs(path, frame.crs.to_string() if frame.crs is not None else None)
     minx, miny, maxx, maxy = frame.total_bounds
     lonlat_ok = bool(np.all(np.isfinite([minx, miny, maxx, maxy]))) and (
-        -180.5 <= minx and maxx <= 180.5 and -90.5 <= miny and maxy <= 90.5
+        minx >= -180.5 and maxx <= 180.5 and miny >= -90.5 and maxy <= 90.5
     )
     geographic = frame.crs is None or frame.crs.is_geographic
     if geographic and not lonlat_ok:
@@ -141,6 +141,7 @@ def read_boundaries(
     parent_col: str | None = None,
     crs: str | int | None = None,
     layer: str | int | None = None,
+    keep: tuple[str, ...] = (),
 ) -> gpd.GeoDataFrame:
     """Read a boundary file into columns ``code, name, parent_code, geometry``.
 
@@ -154,6 +155,8 @@ def read_boundaries(
         The coordinates' CRS when the file does not declare it (or declares it wrongly).
     layer
         Layer name or index, for files with several (GeoPackage, TopoJSON objects).
+    keep
+        Further columns to carry through unchanged (e.g. ``LEVL_CODE``, ``CNTR_CODE``).
 
     Returns
     -------
@@ -169,6 +172,8 @@ def read_boundaries(
     parse_crs(path, crs)
     frame = read_table(path, layer)
     require_columns(path, frame.columns, {"code": code_col, "name": name_col, "parent": parent_col})
+    for column in keep:
+        require_columns(path, frame.columns, {"attribute": column})
     frame = resolve_crs(frame, path, crs)
     codes = clean_codes(frame[code_col], path, code_col)
     reject_duplicates(codes, path)
@@ -177,6 +182,7 @@ def read_boundaries(
             "code": codes.to_numpy(),
             "name": frame[name_col].map(_code_text).to_numpy() if name_col else None,
             "parent_code": frame[parent_col].map(_code_text).to_numpy() if parent_col else None,
+            **{c: frame[c].to_numpy() for c in keep},
         },
         geometry=frame.geometry.to_numpy(),
         crs=frame.crs,

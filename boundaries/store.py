@@ -40,10 +40,7 @@ def clear_source(tx: Transaction, source_id: str) -> None:
 
 def record_source(tx: Transaction, source: Source, files: list[Path] | Path | str | None, rows: int) -> None:
     """Write the ``source`` row (replacing any earlier one) and bump the data version."""
-    if isinstance(files, list):
-        names = ", ".join(_rel(p) for p in files)
-    else:
-        names = _rel(files) if files else None
+    names = ", ".join(_rel(p) for p in files) if isinstance(files, list) else (_rel(files) if files else None)
     frame = pd.DataFrame(
         [
             {
@@ -103,7 +100,9 @@ def check_link_conflicts(tx: Transaction, links: pd.DataFrame, source_id: str, f
             )
 
 
-def fetch_areas(tx: Transaction, level: str, source_id: str | None = None, geometry: bool = False) -> pd.DataFrame:
+def fetch_areas(
+    tx: Transaction, level: str, source_id: str | None = None, geometry: bool = False
+) -> pd.DataFrame:
     """Areas of a level (optionally of one source): code, name, lon, lat and EPSG:4326 geometry."""
     cols = "code, name, lon, lat" + (", ST_AsBinary(geom) AS wkb" if geometry else "")
     sql = f"SELECT {cols} FROM area WHERE level = $1"

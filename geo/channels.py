@@ -43,7 +43,9 @@ COST_SETS: dict[str, CostSet] = {
 DEFAULT_COST_SET = "socitm2012"
 
 
-def unit_costs(name: str = DEFAULT_COST_SET, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+def unit_costs(
+    name: str = DEFAULT_COST_SET, overrides: Mapping[str, float] | None = None
+) -> dict[str, float]:
     """Costs of a named set, with a council's own figures laid over them."""
     if name not in COST_SETS:
         raise ValueError(f"unknown cost set {name!r}; known: {sorted(COST_SETS)}")

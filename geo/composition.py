@@ -76,7 +76,9 @@ def base_composition(area_class: pd.DataFrame, households: pd.Series, lookup: pd
         raise ValueError(f"area {dup!r} has more than one class")
     unknown = ~area_class["class_code"].isin(lookup.index)
     if unknown.any():
-        raise ValueError(f"unknown class code(s) {sorted(area_class.loc[unknown, 'class_code'].unique())[:5]}")
+        raise ValueError(
+            f"unknown class code(s) {sorted(area_class.loc[unknown, 'class_code'].unique())[:5]}"
+        )
     hh = households.reindex(area_class["area_code"].to_numpy())
     keep = hh.notna().to_numpy()
     codes = area_class["area_code"].to_numpy()[keep]
@@ -136,7 +138,9 @@ def share_matrix(composition: pd.DataFrame, tier: str, classes: list[str] | None
     """
     require_columns(composition, COLUMNS, "composition")
     part = composition[composition["tier"] == tier]
-    wide = part.pivot_table(index="code", columns="class_code", values="households", aggfunc="sum", fill_value=0.0)
+    wide = part.pivot_table(
+        index="code", columns="class_code", values="households", aggfunc="sum", fill_value=0.0
+    )
     if classes is not None:
         wide = wide.reindex(columns=classes, fill_value=0.0)
     matrix = wide.to_numpy(float)

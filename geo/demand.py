@@ -39,7 +39,9 @@ def expected(households: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return h @ r
 
 
-def demand_index(expected_uses: np.ndarray, households: np.ndarray, ref_expected: float, ref_households: float):
+def demand_index(
+    expected_uses: np.ndarray, households: np.ndarray, ref_expected: float, ref_households: float
+):
     """``100 (E/H) / (E_ref/H_ref)`` per area; NaN where an area has no households."""
     e = np.asarray(expected_uses, float)
     h = np.asarray(households, float)

@@ -35,7 +35,9 @@ def predominant(composition: pd.DataFrame, mixed_margin: float = 0.05) -> pd.Dat
     if not 0 <= mixed_margin <= 1:
         raise ValueError("mixed_margin must be within [0, 1]")
     frame = composition[composition["households"] > 0]
-    frame = frame.sort_values(["code", "tier", "households", "class_code"], ascending=[True, True, False, True])
+    frame = frame.sort_values(
+        ["code", "tier", "households", "class_code"], ascending=[True, True, False, True]
+    )
     keys = ["code", "tier"]
     total = frame.groupby(keys, sort=False)["households"].transform("sum")
     frame = frame.assign(share=frame["households"] / total)
@@ -52,5 +54,3 @@ def predominant(composition: pd.DataFrame, mixed_margin: float = 0.05) -> pd.Dat
     return out[
         ["code", "tier", "class_code", "runner_up_code", "households", "share", "margin", "mixed"]
     ].astype({"mixed": bool, "share": float, "margin": float})
-
-

@@ -63,7 +63,9 @@ def similarity(distance: np.ndarray, metric: str = "hellinger") -> np.ndarray:
     return 100.0 * (1.0 - np.clip(np.asarray(distance, float) / bound, 0.0, 1.0))
 
 
-def nearest(matrix: np.ndarray, codes, target_index: int, k: int = 10, metric: str = "hellinger") -> list[dict]:
+def nearest(
+    matrix: np.ndarray, codes, target_index: int, k: int = 10, metric: str = "hellinger"
+) -> list[dict]:
     """The ``k`` areas most like the area at ``target_index`` (itself excluded).
 
     Parameters

@@ -34,7 +34,6 @@ async def list_classifications(store: StoreDep) -> list[dict[str, Any]]:
 @router.get(
     "/classifications/{classification_id}",
     response_model=ClassificationDetail,
-    response_model_by_alias=True,
     summary="A classification's class hierarchy: names, colours, descriptions",
 )
 async def get_classification(classification_id: IdPath, store: StoreDep) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
@@ -17,19 +18,16 @@ from app.models import Scheme
 from app.store.levels import LEVEL_NAMES
 from app.store.queries import catalogue as qc
 from app.store.queries import data as q
+from geo.demand import assign_bands
 
 router = APIRouter(prefix="/api", tags=["data"])
 
 
-def band_for(index: float | None, edges: list[float]) -> str | None:
-    """Band of an index given [low_upper, high_lower] edges (low <= e0 < medium < e1 <= high)."""
-    if index is None or len(edges) < 2:
+def band_for(index: float | None, edges: list[float], scheme: str) -> str | None:
+    """Band of an index under ``scheme`` from its stored upper bounds (see ``geo.demand``)."""
+    if index is None or len(edges) != 3:
         return None
-    if index <= edges[0]:
-        return "low"
-    if index >= edges[1]:
-        return "high"
-    return "medium"
+    return str(assign_bands(np.array([index], float), edges, scheme)[0])
 
 
 @router.get("/data", summary="One row per area: households and modelled demand per service")
@@ -88,7 +86,11 @@ async def get_data(
         for s in services:
             d = demand.get((a["code"], s["lgsl"]))
             index = d["index"] if d else None
-            band = (d["band"] if scheme == "thresholds" else band_for(index, s["band_edges"])) if d else None
+            band = (
+                (d["band"] if scheme == "thresholds" else band_for(index, s["band_edges"], scheme))
+                if d
+                else None
+            )
             row[f"s{s['lgsl']}_expected"] = d["expected"] if d else None
             row[f"s{s['lgsl']}_index"] = index
             row[f"s{s['lgsl']}_band"] = band

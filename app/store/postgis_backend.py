@@ -22,11 +22,14 @@ def libpq_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
 
 
-def to_psycopg(sql: str, params: Params) -> tuple[str, list[Any]]:
-    """Rewrite ``$n`` placeholders into psycopg's ``%s``, reordering the parameters."""
+def to_psycopg(sql: str, params: Params) -> tuple[str, list[Any] | None]:
+    """Rewrite ``$n`` placeholders into psycopg's ``%s``, reordering the parameters.
+
+    Without placeholders the parameters are ``None``, so a literal ``%`` stays literal.
+    """
     order = [int(n) - 1 for n in _PLACEHOLDER.findall(sql)]
     if not order:
-        return sql, []
+        return sql, None
     return _PLACEHOLDER.sub("%s", sql.replace("%", "%%")), [params[i] for i in order]
 
 

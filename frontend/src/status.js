@@ -39,3 +39,12 @@ export function clearError() {
   el.hidden = true;
   el.replaceChildren();
 }
+
+// Map tiles report through a flag, not the counter: a layer removed mid-load never says "done".
+let tilesBusy = false;
+export function tiles(busy) {
+  if (busy === tilesBusy) return;
+  tilesBusy = busy;
+  if (busy) begin();
+  else end();
+}

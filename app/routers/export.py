@@ -1,0 +1,91 @@
+"""Download the data behind the map: one level's areas as GeoJSON or CSV, by bbox or parent.
+
+Exports carry the attribution their sources require and label modelled figures. A request
+matching more areas than ``INSIGHT_MAX_EXPORT_FEATURES`` is refused (400) rather than cut.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app.deps import SettingsDep, StoreDep
+from app.errors import LimitExceeded, NotFound
+from app.routers.tiles import tile_service
+from app.store.queries.features import PROPERTIES, features_sql
+from app.tiles.attribution import MODELLED, attribution_for
+from app.tiles.features import classification_at, dumps, feature, level_or_404, parse_bbox
+
+router = APIRouter(prefix="/api/export", tags=["export"])
+
+CSV_COLUMNS = [p for p in PROPERTIES] + ["lon", "lat"]
+
+
+@router.get(
+    "/{level}.{fmt}",
+    summary="Areas of a level with their predominant class (and modelled demand) as GeoJSON or CSV",
+    responses={200: {"content": {"application/geo+json": {}, "text/csv": {}}}},
+)
+async def export(
+    request: Request,
+    level: Annotated[str, Path(max_length=16, description="nuts0..nuts3, lad, ward, lsoa, oa")],
+    fmt: Annotated[Literal["geojson", "csv"], Path(description="geojson or csv")],
+    store: StoreDep,
+    settings: SettingsDep,
+    bbox: Annotated[str | None, Query(max_length=200, description="minx,miny,maxx,maxy (lon/lat)")] = None,
+    parent: Annotated[
+        str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_\-]+$", description="Any ancestor's code")
+    ] = None,
+    service: Annotated[
+        int | None, Query(ge=0, le=1_000_000, description="LGSL: adds demand index and band")
+    ] = None,
+    classification: Annotated[str | None, Query(max_length=64)] = None,
+    tier: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    cat = await tile_service(request).catalogue()
+    level = level_or_404(cat, level)
+    box = parse_bbox(bbox)
+    chosen, use_tier = classification_at(cat, level, classification, tier)
+    cid = chosen.classification_id if chosen else None
+    if service is not None and service not in cat.services.get(cid or "", {}):
+        raise NotFound(f"service {service} has no modelled demand at level {level!r}")
+    cap = settings.max_export_features
+    args = [level, cid, use_tier or "", *(box or (None,) * 4), parent, cap + 1, 0, service]
+    rows = await store.fetch(features_sql(store.backend, fmt == "geojson"), *args)
+    if len(rows) > cap:
+        raise LimitExceeded(
+            f"{int(rows[0]['total'])} areas match, more than the export maximum {cap}: narrow it with bbox or parent"
+        )
+    attribution = attribution_for([level])
+    notes = [attribution]
+    if service is not None:
+        notes.append(f"{MODELLED} (service {service}: {cat.services[cid][service]})")
+    filename = f"{level}-areas.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    keep = [p for p in PROPERTIES if service is not None or p not in ("demand_index", "band")]
+    if fmt == "geojson":
+        doc = {
+            "type": "FeatureCollection",
+            "name": f"{level}-areas",
+            "attribution": attribution,
+            "notes": notes,
+            "classification": cid,
+            "tier": use_tier,
+            "features": [feature(r, keep) for r in rows],
+        }
+        return Response(dumps(doc), media_type="application/geo+json", headers=headers)
+    out = io.StringIO()
+    for note in notes:
+        out.write(f"# {note}\n")
+    if cid:
+        out.write(f"# classification: {cid}, tier: {use_tier}\n")
+    columns = [c for c in CSV_COLUMNS if c in keep or c in ("lon", "lat")]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,231 @@
+"""OGC API – Features, Part 1 Core with GeoJSON: one collection per loaded area level.
+
+Readable by GDAL's OAPIF driver and QGIS. Items carry the predominant class of the level's
+default classification; pages are ordered by code and linked with ``next``/``prev``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app.deps import SettingsDep, StoreDep
+from app.errors import BadRequest, NotFound
+from app.routers.tiles import tile_service
+from app.store.levels import BY_NAME
+from app.store.queries.features import PROPERTIES, feature_sql, features_sql
+from app.tiles.attribution import attribution_for
+from app.tiles.features import classification_at, dumps, feature, level_or_404, parse_bbox, parse_properties
+
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+OGC_PROPERTIES = [p for p in PROPERTIES if p not in ("demand_index", "band")]
+
+CollectionPath = Annotated[
+    str, Path(max_length=16, description="Area level: nuts0..nuts3, lad, ward, lsoa, oa")
+]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _json(doc: Any, media_type: str = JSON) -> Response:
+    return Response(dumps(doc), media_type=media_type)
+
+
+@router.get("", summary="Landing page")
+async def landing(request: Request) -> Response:
+    base = _base(request)
+    root = str(request.base_url).rstrip("/")
+    return _json(
+        {
+            "title": "Citizen Insight – OGC API Features",
+            "description": "Area boundaries of every loaded level with their predominant profile class.",
+            "links": [
+                {"href": base, "rel": "self", "type": JSON, "title": "This document"},
+                {
+                    "href": f"{root}/openapi.json",
+                    "rel": "service-desc",
+                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "title": "The API definition",
+                },
+                {
+                    "href": f"{root}/docs",
+                    "rel": "service-doc",
+                    "type": "text/html",
+                    "title": "API documentation",
+                },
+                {
+                    "href": f"{base}/conformance",
+                    "rel": "conformance",
+                    "type": JSON,
+                    "title": "Conformance classes implemented",
+                },
+                {"href": f"{base}/collections", "rel": "data", "type": JSON, "title": "The collections"},
+            ],
+        }
+    )
+
+
+@router.get("/conformance", summary="Conformance classes")
+async def conformance() -> Response:
+    return _json({"conformsTo": CONFORMANCE})
+
+
+def _collection(base: str, level: str, extent: dict[str, Any]) -> dict[str, Any]:
+    lv = BY_NAME[level]
+    bbox = [extent.get(k) for k in ("minx", "miny", "maxx", "maxy")]
+    href = f"{base}/collections/{level}"
+    return {
+        "id": level,
+        "title": lv.label,
+        "description": f"{lv.label}: {extent['areas']} areas with their predominant profile class. "
+        f"{attribution_for([level])}",
+        "attribution": attribution_for([level]),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}} if None not in bbox else {},
+        "links": [
+            {"href": href, "rel": "self", "type": JSON, "title": lv.label},
+            {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": f"{lv.label} areas"},
+        ],
+    }
+
+
+@router.get("/collections", summary="The collections: one per loaded area level")
+async def collections(request: Request) -> Response:
+    cat = await tile_service(request).catalogue()
+    base = _base(request)
+    levels = [lv for lv in BY_NAME if lv in cat.extents]
+    return _json(
+        {
+            "links": [{"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"}],
+            "collections": [_collection(base, lv, cat.extents[lv]) for lv in levels],
+        }
+    )
+
+
+@router.get("/collections/{collection}", summary="One collection")
+async def collection(request: Request, collection: CollectionPath) -> Response:
+    cat = await tile_service(request).catalogue()
+    level = level_or_404(cat, collection)
+    return _json(_collection(_base(request), level, cat.extents[level]))
+
+
+@router.get(
+    "/collections/{collection}/items",
+    summary="Areas of a level as GeoJSON, paged",
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+async def items(
+    request: Request,
+    collection: CollectionPath,
+    store: StoreDep,
+    settings: SettingsDep,
+    limit: Annotated[
+        int | None, Query(ge=1, description="Page size; larger values are cut to the maximum")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+    bbox: Annotated[str | None, Query(max_length=200, description="minx,miny,maxx,maxy in CRS84")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", max_length=200)] = None,
+    properties: Annotated[str | None, Query(max_length=500, description="Comma list of properties")] = None,
+    classification: Annotated[str | None, Query(max_length=64)] = None,
+    tier: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    cat = await tile_service(request).catalogue()
+    level = level_or_404(cat, collection)
+    if bbox_crs not in (None, CRS84):
+        raise BadRequest(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
+    box = parse_bbox(bbox)
+    keep = parse_properties(properties) or OGC_PROPERTIES
+    chosen, use_tier = classification_at(cat, level, classification, tier)
+    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    args = [
+        level,
+        chosen.classification_id if chosen else None,
+        use_tier or "",
+        *(box or (None,) * 4),
+        None,
+        limit,
+        offset,
+        None,
+    ]
+    rows = await store.fetch(features_sql(store.backend, True), *args)
+    total = int(rows[0]["total"]) if rows else await _count(store, args, offset)
+
+    base = _base(request)
+    href = f"{base}/collections/{level}/items"
+    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
+
+    def page(at: int) -> str:
+        return f"{href}?{urlencode(params | {'limit': limit, 'offset': at})}"
+
+    links = [
+        {"href": page(offset), "rel": "self", "type": GEOJSON, "title": "This page"},
+        {"href": f"{base}/collections/{level}", "rel": "collection", "type": JSON, "title": "The collection"},
+    ]
+    if offset + len(rows) < total:
+        links.append({"href": page(offset + limit), "rel": "next", "type": GEOJSON, "title": "Next page"})
+    if offset > 0:
+        links.append(
+            {"href": page(max(offset - limit, 0)), "rel": "prev", "type": GEOJSON, "title": "Previous page"}
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "numberMatched": total,
+        "numberReturned": len(rows),
+        "attribution": attribution_for([level]),
+        "features": [feature(r, keep) for r in rows],
+        "links": links,
+    }
+    return _json(doc, GEOJSON)
+
+
+async def _count(store: Any, args: list[Any], offset: int) -> int:
+    """Matches when the page is empty (an offset past the end): count them from the start."""
+    if offset == 0:
+        return 0
+    probe = list(args)
+    probe[8], probe[9] = 1, 0
+    rows = await store.fetch(features_sql(store.backend, False), *probe)
+    return int(rows[0]["total"]) if rows else 0
+
+
+@router.get(
+    "/collections/{collection}/items/{code}",
+    summary="One area as a GeoJSON feature",
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+async def item(
+    request: Request,
+    collection: CollectionPath,
+    code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")],
+    store: StoreDep,
+) -> Response:
+    cat = await tile_service(request).catalogue()
+    level = level_or_404(cat, collection)
+    chosen, tier = classification_at(cat, level, None)
+    row = await store.fetchrow(
+        feature_sql(store.backend), level, code, chosen.classification_id if chosen else None, tier or ""
+    )
+    if row is None:
+        raise NotFound(f"no area with code {code!r} in collection {level!r}")
+    base = _base(request)
+    links = [
+        {"href": f"{base}/collections/{level}/items/{code}", "rel": "self", "type": GEOJSON, "title": code},
+        {"href": f"{base}/collections/{level}", "rel": "collection", "type": JSON, "title": "The collection"},
+    ]
+    return _json(feature(row, OGC_PROPERTIES, links), GEOJSON)

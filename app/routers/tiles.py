@@ -1,0 +1,198 @@
+"""Vector tiles (MVT), their TileJSON and a legend of what a tile draws.
+
+The tile route is the hot path: no response model, headers read straight off the request,
+bytes served from the in-process cache when they can be.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app.deps import SettingsDep
+from app.errors import NotFound
+from app.store.queries import tiles as q
+from app.tiles.attribution import MODELLED, attribution_for
+from app.tiles.cache import Tile
+from app.tiles.layers import FIELDS, SERVICE_FIELDS, layer_or_404, level_for_zoom
+from app.tiles.service import TileService
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+LayerPath = Annotated[str, Path(max_length=16, description="nuts0..nuts3, lad, ward, lsoa, oa or auto")]
+ServiceQuery = Annotated[
+    int | None, Query(ge=0, le=1_000_000, description="LGSL code: adds demand_index, band")
+]
+ClassificationQuery = Annotated[str | None, Query(max_length=64, description="Classification id")]
+TierQuery = Annotated[str | None, Query(max_length=32, description="Class tier (default: the coarsest)")]
+
+
+def tile_service(request: Request) -> TileService:
+    """The app's tile service, made on first use for the store the app has open."""
+    state = request.app.state
+    service = getattr(state, "tile_service", None)
+    if service is None or service.store is not state.store:
+        service = TileService(state.settings, state.store)
+        state.tile_service = service
+    return service
+
+
+def _tile_response(request: Request, tile: Tile, cache_control: str) -> Response:
+    headers = {
+        "ETag": tile.etag,
+        "Cache-Control": cache_control,
+        "Vary": "Accept-Encoding",
+        "X-Tile-Level": tile.level,
+        "X-Tile-Features": str(tile.features),
+    }
+    if tile.capped:
+        headers["X-Tile-Capped"] = f"true; features beyond {tile.features} were left out"
+    match = request.headers.get("if-none-match")
+    if match and (match.strip() == "*" or tile.etag in [m.strip() for m in match.split(",")]):
+        return Response(status_code=304, headers=headers)
+    if tile.empty:
+        return Response(status_code=204, headers=headers)
+    if tile.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(tile.gzipped, headers=headers, media_type=MVT_MEDIA_TYPE)
+    return Response(tile.body, headers=headers, media_type=MVT_MEDIA_TYPE)
+
+
+@router.get(
+    "/{layer}/{z}/{x}/{y}.mvt",
+    summary="A vector tile (MVT) of one layer",
+    response_class=Response,
+    responses={
+        200: {"content": {MVT_MEDIA_TYPE: {}}, "description": "The tile"},
+        204: {"description": "No area in this tile"},
+        304: {"description": "Not modified (If-None-Match)"},
+        400: {"description": "Zoom beyond the maximum, or a bad tier"},
+        404: {"description": "Unknown layer, classification or service, or a tile outside the grid"},
+    },
+)
+async def get_tile(
+    request: Request,
+    layer: LayerPath,
+    z: Annotated[int, Path(ge=0, le=30)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+    service: ServiceQuery = None,
+    classification: ClassificationQuery = None,
+    tier: TierQuery = None,
+) -> Response:
+    tiles = tile_service(request)
+    cat = await tiles.catalogue()
+    req = tiles.resolve(cat, layer, z, x, y, classification, tier, service)
+    tile = await tiles.tile(req)
+    return _tile_response(request, tile, tiles.settings.tile_cache_control)
+
+
+def _center(bounds: list[float]) -> list[float]:
+    west, south, east, north = bounds
+    span = max(east - west, (north - south) * 1.5, 1e-6)
+    zoom = max(0, min(14, int(math.floor(math.log2(360.0 / span)))))
+    return [round((west + east) / 2, 6), round((south + north) / 2, 6), zoom]
+
+
+@router.get("/{layer}.json", summary="TileJSON 3.0.0 of a tile layer")
+async def get_tilejson(
+    request: Request,
+    layer: LayerPath,
+    settings: SettingsDep,
+    service: ServiceQuery = None,
+    classification: ClassificationQuery = None,
+    tier: TierQuery = None,
+) -> dict[str, Any]:
+    tiles = tile_service(request)
+    tl = layer_or_404(layer)
+    cat = await tiles.catalogue()
+    tiles._check_names(cat, tl.levels, classification, tier, service)
+    params = {
+        k: v for k, v in (("service", service), ("classification", classification), ("tier", tier)) if v
+    }
+    query = f"?{urlencode(params)}" if params else ""
+    base = str(request.base_url).rstrip("/")
+    bounds = cat.bbox(tl.levels) or [-180.0, -85.0511, 180.0, 85.0511]
+    bounds = [
+        round(max(bounds[0], -180), 6),
+        round(max(bounds[1], -85.0511), 6),
+        round(min(bounds[2], 180), 6),
+        round(min(bounds[3], 85.0511), 6),
+    ]
+    fields = dict(FIELDS) | (SERVICE_FIELDS if service is not None else {})
+    attribution = attribution_for(tl.levels) + (f" | {MODELLED}" if service is not None else "")
+    return {
+        "tilejson": "3.0.0",
+        "name": f"Citizen Insight: {tl.name}",
+        "description": tl.description,
+        "version": "1.0.0",
+        "attribution": attribution,
+        "scheme": "xyz",
+        "tiles": [f"{base}/tiles/{tl.name}/{{z}}/{{x}}/{{y}}.mvt{query}"],
+        "minzoom": 0,
+        "maxzoom": settings.max_zoom,
+        "bounds": bounds,
+        "center": _center(bounds),
+        "vector_layers": [
+            {
+                "id": tl.name,
+                "description": tl.description,
+                "minzoom": 0,
+                "maxzoom": settings.max_zoom,
+                "fields": {name: kind for name, kind in fields.items()},
+            }
+        ],
+    }
+
+
+@router.get("/{layer}/legend.json", summary="What a tile draws at a zoom: classes and colours, demand bands")
+async def get_legend(
+    request: Request,
+    layer: LayerPath,
+    settings: SettingsDep,
+    z: Annotated[int, Query(ge=0, le=30)] = 0,
+    service: ServiceQuery = None,
+    classification: ClassificationQuery = None,
+    tier: TierQuery = None,
+) -> dict[str, Any]:
+    tiles = tile_service(request)
+    cat = await tiles.catalogue()
+    tl = layer_or_404(layer)
+    n = 1 << min(z, settings.max_zoom)
+    req = tiles.resolve(cat, layer, z, n // 2, n // 2, classification, tier, service)
+    level = level_for_zoom(tl, z, settings)
+    out: dict[str, Any] = {
+        "layer": tl.name,
+        "level": level,
+        "classification_id": req.classification_id,
+        "tier": req.tier,
+        "classes": [],
+        "service": None,
+        "attribution": attribution_for([level]),
+    }
+    if req.classification_id and req.tier:
+        out["classes"] = await tiles.store.fetch(q.LEGEND_CLASSES, req.classification_id, req.tier)
+    if req.service is not None and req.classification_id:
+        label = cat.services.get(req.classification_id, {}).get(req.service)
+        if label is None:
+            raise NotFound(f"service {req.service} has no modelled demand at level {level!r}")
+        edges = {
+            r["scheme"]: json.loads(r["edges"])
+            for r in await tiles.store.fetch(q.LEGEND_BANDS, req.classification_id, req.service, level)
+        }
+        out["service"] = {
+            "lgsl": req.service,
+            "label": label,
+            "modelled": True,
+            "note": MODELLED,
+            "bands": ["low", "medium", "high"],
+            "band_edges": edges,
+        }
+    return out

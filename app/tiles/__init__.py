@@ -1,0 +1,1 @@
+"""Vector tiles: the layer catalogue, tile arithmetic, the tile cache and tile making."""

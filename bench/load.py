@@ -1,0 +1,79 @@
+"""Load time of each demo source on both backends.
+
+DuckDB loads into a new temporary file; PostGIS into a new database created from an admin URL
+(``--pg-url`` or ``INSIGHT_TEST_PG_URL``) and dropped afterwards. Usage::
+
+    INSIGHT_DATA_DIR=/path/to/data python bench/load.py [--pg-url postgresql://...] [--backend duckdb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from app.settings import Settings
+from app.store import open_writer
+from boundaries.demo import load_demo_sources
+
+
+def new_database(admin_url: str) -> tuple[str, str]:
+    name = f"insight_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    return name, url
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def bench(backend: str, url: str, data_dir: Path) -> dict[str, float]:
+    times: dict[str, float] = {}
+
+    def report(source_id: str, rows: int, seconds: float) -> None:
+        times[source_id] = seconds
+        print(
+            f"{backend:8s} {source_id:32s} {rows:>10,} rows {seconds:7.2f} s {rows / max(seconds, 1e-9):>12,.0f} rows/s"
+        )
+
+    start = time.perf_counter()
+    with open_writer(Settings(database_url=url, data_dir=data_dir)) as writer:
+        load_demo_sources(writer, data_dir, report)
+    total = time.perf_counter() - start
+    print(f"{backend:8s} {'total (incl. schema)':32s} {'':>10} {'':4s} {total:7.2f} s")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-url", default=os.environ.get("INSIGHT_TEST_PG_URL"), help="PostGIS admin URL")
+    parser.add_argument("--data-dir", default=os.environ.get("INSIGHT_DATA_DIR", "../shared/data"))
+    parser.add_argument("--backend", choices=["duckdb", "postgis", "both"], default="both")
+    args = parser.parse_args()
+    os.environ.setdefault("INSIGHT_PROGRESS", "0")
+    data_dir = Path(args.data_dir).resolve()
+    if args.backend in ("duckdb", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            bench("duckdb", f"duckdb:///{Path(tmp) / 'bench.duckdb'}", data_dir)
+    if args.backend in ("postgis", "both"):
+        if not args.pg_url:
+            parser.error("PostGIS needs --pg-url or INSIGHT_TEST_PG_URL (an admin URL)")
+        name, url = new_database(args.pg_url)
+        try:
+            bench("postgis", url, data_dir)
+        finally:
+            drop_database(args.pg_url, name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,512 @@
+"""Tile benchmark: our server against TiPg on the same PostGIS, the same polygons, the same tiles.
+
+    python bench/tiles.py load --db postgresql://.../insight_bench   # generate and load (minutes)
+    python bench/tiles.py run  --db postgresql://.../insight_bench   # measure and print the table
+    python bench/tiles.py all  --db ...                              # both
+
+``load`` generates ~230,000 output-area-sized polygons over the UK (a Voronoi tessellation of
+population-like points, clipped to the UK's NUTS 1 outline, edges segmentised every 40 m and
+displaced by one smooth noise field, so neighbours keep shared borders), keys them by real
+output area codes from the OAC 2021 file with their real supergroups, and loads them through
+the project's own path: ``boundaries.geometry.area_rows`` (repair, EPSG:3857, generalised
+copy) and ``Transaction.insert_frame``, plus the NUTS levels for the ``auto`` layer. TiPg gets
+the same OA rows as a plain table (``bench_oa``: EPSG:4326, GiST index) - what a TiPg user
+would publish.
+
+``run`` starts both servers (two processes each, one ``SO_REUSEPORT`` socket per process with
+TCP_NODELAY kept), drives them with ``wrk`` over the same tile lists at z6, z10 and z14, cold
+(our tile cache off) and warm (cache on, after one pass), and prints tiles/s, p50 and p99.
+Needs ``wrk`` (Debian package) and TiPg (``pip install tipg``). Loopback only, bounded runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STATE = Path(os.environ.get("INSIGHT_BENCH_STATE", "/tmp/insight-bench"))
+ZOOMS = (6, 10, 14)
+OURS_PORT, TIPG_PORT = 8811, 8812
+
+# (lon, lat, weight, sigma km): population clusters
+CITIES = [
+    (-0.12, 51.50, 9.0, 15),
+    (-1.90, 52.48, 2.9, 12),
+    (-2.24, 53.48, 2.8, 12),
+    (-1.60, 53.80, 2.3, 12),
+    (-4.25, 55.86, 1.8, 10),
+    (-2.98, 53.41, 1.4, 8),
+    (-1.60, 54.97, 1.1, 9),
+    (-1.47, 53.38, 1.3, 9),
+    (-2.59, 51.45, 1.0, 7),
+    (-1.15, 52.95, 0.9, 7),
+    (-1.13, 52.64, 0.6, 6),
+    (-3.19, 55.95, 0.9, 7),
+    (-3.18, 51.48, 0.8, 8),
+    (-5.93, 54.60, 0.7, 7),
+    (-1.25, 50.85, 1.0, 10),
+    (-0.14, 50.83, 0.5, 5),
+    (-4.14, 50.37, 0.3, 5),
+    (-0.33, 53.74, 0.4, 5),
+    (-2.18, 53.00, 0.5, 6),
+    (-1.51, 52.41, 0.4, 5),
+    (-2.10, 57.15, 0.25, 5),
+    (1.29, 52.63, 0.25, 4),
+    (-1.23, 54.57, 0.5, 6),
+    (-0.97, 51.45, 0.4, 6),
+]
+RURAL_SHARE = 0.35
+SEGMENT_M = 40.0
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- data ---------------------------------------------------------------------------------------
+def uk_land_bng(data_dir: Path):
+    """The UK outline (NUTS 1, 1:20M) in British National Grid metres."""
+    import geopandas as gpd
+    import shapely
+
+    nuts1 = gpd.read_file(data_dir / "gisco-nuts" / "2021-20M" / "NUTS_RG_20M_2021_4326_LEVL_1.geojson")
+    uk = nuts1[nuts1["CNTR_CODE"] == "UK"].to_crs(27700)
+    return shapely.make_valid(shapely.union_all(uk.geometry.to_numpy()))
+
+
+def sample_points(n: int, land, rng: np.random.Generator) -> np.ndarray:
+    import shapely
+    from pyproj import Transformer
+
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    shapely.prepare(land)
+    minx, miny, maxx, maxy = land.bounds
+    cities = np.array(CITIES)
+    cx, cy = to_bng.transform(cities[:, 0], cities[:, 1])
+    weights = cities[:, 2] / cities[:, 2].sum()
+    out, need = [], n - int(n * RURAL_SHARE)
+    while need > 0:
+        k = int(need * 1.3) + 100
+        idx = rng.choice(len(cities), size=k, p=weights)
+        pts = np.c_[cx[idx], cy[idx]] + rng.standard_normal((k, 2)) * (cities[idx, 3:4] * 1000.0)
+        pts = pts[shapely.contains_xy(land, pts[:, 0], pts[:, 1])][:need]
+        out.append(pts)
+        need -= len(pts)
+    need = int(n * RURAL_SHARE)
+    while need > 0:
+        k = need * 3 + 100
+        pts = np.c_[rng.uniform(minx, maxx, k), rng.uniform(miny, maxy, k)]
+        pts = pts[shapely.contains_xy(land, pts[:, 0], pts[:, 1])][:need]
+        out.append(pts)
+        need -= len(pts)
+    return np.concatenate(out) + rng.uniform(-0.5, 0.5, (n, 2))
+
+
+def tessellate(n: int, land, rng: np.random.Generator) -> np.ndarray:
+    """Gap-free OA-sized cells in BNG metres with wiggly, shared edges (~80 vertices each)."""
+    import shapely
+
+    pts = sample_points(n, land, rng)
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(pts), extend_to=shapely.box(*land.buffer(20_000).bounds), ordered=True
+    )
+    cells = np.asarray(shapely.get_parts(cells))
+    cells = shapely.intersection(cells, land)
+    cells = cells[~shapely.is_empty(cells) & (shapely.area(cells) > 1.0)]
+    cells = shapely.segmentize(cells, SEGMENT_M)
+    amp, wl = SEGMENT_M * 0.25, SEGMENT_M * 3.5
+    k = 2 * np.pi / wl
+
+    def wiggle(c: np.ndarray) -> np.ndarray:
+        x, y = c[:, 0], c[:, 1]
+        dx = amp * (0.5 * np.sin(k * y + 1.3) + 0.25 * np.sin(2.1 * k * (x + y) + 0.7))
+        dy = amp * (0.5 * np.sin(k * x + 0.4) + 0.25 * np.sin(1.7 * k * (x - y) + 2.1))
+        return c + np.c_[dx, dy]
+
+    return shapely.transform(cells, wiggle)
+
+
+def load(db: str, data_dir: Path, n: int, seed: int) -> None:
+    """Generate the polygons and load them, the NUTS levels and their classes into ``db``."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from app.settings import Settings
+    from app.store import open_writer
+    from boundaries.geometry import area_rows
+    from boundaries.readers import read_boundaries
+
+    rng = np.random.default_rng(seed)
+    t0 = time.time()
+    land = uk_land_bng(data_dir)
+    cells = tessellate(n, land, rng)
+    log(f"{len(cells)} cells in {time.time() - t0:.0f}s")
+    oac = pd.read_parquet(data_dir / "uk-oac2021" / "UK_OAC_Final.parquet")
+    oac = oac.sample(n=len(cells), random_state=seed).reset_index(drop=True)
+    frame = gpd.GeoDataFrame(
+        {"code": oac["Geography_Code"], "name": oac["Geography_Code"], "parent_code": None},
+        geometry=cells,
+        crs=27700,
+    )
+    t0 = time.time()
+    oa_rows = area_rows(frame, "oa")
+    log(f"area_rows (repair, reproject, generalise) in {time.time() - t0:.0f}s")
+    frames = [oa_rows.assign(source_id="bench-oa", country="UK")]
+    for lv in range(4):
+        nuts = read_boundaries(
+            data_dir / "gisco-nuts" / "2021-20M" / f"NUTS_RG_20M_2021_4326_LEVL_{lv}.geojson",
+            code_col="NUTS_ID",
+            name_col="NAME_LATN",
+        )
+        nuts["parent_code"] = nuts["code"].str[:-1] if lv else None
+        rows = area_rows(nuts, f"nuts{lv}")
+        frames.append(rows.assign(source_id="bench-nuts", country=nuts["code"].str[:2].to_numpy()))
+    areas = pd.concat(frames, ignore_index=True)
+
+    names = pd.read_csv(data_dir / "uk-oac2021" / "classification_codes_and_names.csv", encoding="utf-8-sig")
+    names = names[names["Level Code"] == "sg"]
+    palette = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+    classes = pd.DataFrame(
+        {
+            "classification_id": "oac2021",
+            "code": names["Classification Code"].astype(str).to_numpy(),
+            "tier": "supergroup",
+            "name": names["Classification Name"].str.strip().to_numpy(),
+            "colour": palette[: len(names)],
+            "sort": range(len(names)),
+        }
+    )
+    households = rng.integers(100, 350, len(oac)).astype(float)
+    pred = pd.DataFrame(
+        {
+            "classification_id": "oac2021",
+            "level": "oa",
+            "code": oac["Geography_Code"],
+            "tier": "supergroup",
+            "class_code": oac["Supergroup"].astype(str),
+            "households": households,
+            "share": 1.0,
+            "margin": 1.0,
+            "mixed": False,
+        }
+    )
+    classification = pd.DataFrame(
+        [
+            {
+                "classification_id": "oac2021",
+                "name": "Output Area Classification 2021",
+                "base_level": "oa",
+                "tiers": "supergroup",
+                "attribution": "ONS, OGL v3.0",
+                "source_id": "bench-oa",
+            }
+        ]
+    )
+    settings = Settings(database_url=db, data_dir=data_dir)
+    t0 = time.time()
+    with open_writer(settings) as writer:
+        with writer.transaction() as tx:
+            for table in ("area", "predominant", "profile_class", "classification"):
+                tx.execute(f"DELETE FROM {table}")
+            tx.insert_frame("area", areas)
+            tx.insert_frame("classification", classification)
+            tx.insert_frame("profile_class", classes)
+            tx.insert_frame("predominant", pred)
+            tx.bump_data_version()
+        with writer.transaction() as tx:
+            tx.execute("DROP TABLE IF EXISTS bench_oa")
+            tx.execute(
+                "CREATE TABLE bench_oa AS SELECT row_number() OVER ()::integer AS id, a.code, a.name, "
+                "p.class_code, p.households, a.geom::geometry(MultiPolygon, 4326) AS geom "
+                "FROM area a JOIN predominant p ON p.level = a.level AND p.code = a.code "
+                "WHERE a.level = 'oa'"
+            )
+            tx.execute("ALTER TABLE bench_oa ADD PRIMARY KEY (id)")
+            tx.execute("CREATE INDEX bench_oa_geom_gist ON bench_oa USING gist (geom)")
+    import psycopg
+
+    with psycopg.connect(db.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("CLUSTER area USING area_geom_3857_gist")
+        conn.execute("CLUSTER bench_oa USING bench_oa_geom_gist")
+        conn.execute("VACUUM ANALYZE")
+    log(f"loaded {len(areas)} areas in {time.time() - t0:.0f}s")
+
+
+# --- tiles -------------------------------------------------------------------------------------------
+def tile_lists(db: str, seed: int) -> dict[int, list[str]]:
+    """z6: every tile over the UK; z10, z14: up to 400 distinct tiles each holding a random OA."""
+    import psycopg
+
+    from app.tiles.grid import lonlat_to_tile
+
+    with psycopg.connect(db) as conn:
+        points = conn.execute("SELECT lon, lat FROM area WHERE level = 'oa' ORDER BY code").fetchall()
+        box = conn.execute(
+            "SELECT min(minx), min(miny), max(maxx), max(maxy) FROM area WHERE level='oa'"
+        ).fetchone()
+    rnd = random.Random(seed)
+    lists: dict[int, list[str]] = {}
+    x0, y1 = lonlat_to_tile(box[0], box[1], 6)
+    x1, y0 = lonlat_to_tile(box[2], box[3], 6)
+    lists[6] = [f"6/{x}/{y}" for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    for z in (10, 14):
+        seen: dict[str, None] = {}
+        for lon, lat in rnd.sample(points, 5000):
+            x, y = lonlat_to_tile(lon, lat, z)
+            seen[f"{z}/{x}/{y}"] = None
+            if len(seen) == 400:
+                break
+        lists[z] = list(seen)
+    return lists
+
+
+WRK_LUA = r"""
+local paths, counter = {}, 0
+function init(args)
+  for line in io.lines(os.getenv("BENCH_PATHS")) do if #line > 0 then paths[#paths + 1] = line end end
+  wrk.headers["Accept-Encoding"] = "gzip"
+end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH_JSON {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def run_wrk(port: int, paths: list[str], seconds: int, connections: int) -> dict:
+    lua = STATE / "paths.lua"
+    lua.write_text(WRK_LUA)
+    paths_file = STATE / "paths.txt"
+    paths_file.write_text("\n".join(paths) + "\n")
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout=30s",
+        "-s",
+        str(lua),
+        f"http://127.0.0.1:{port}",
+    ]
+    out = subprocess.run(
+        cmd,
+        env=dict(os.environ, BENCH_PATHS=str(paths_file)),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            res = json.loads(line[len("BENCH_JSON ") :])
+            secs = res["duration_us"] / 1e6
+            return {
+                "tiles_s": res["requests"] / secs if secs else 0.0,
+                "p50_ms": res["p50_us"] / 1000,
+                "p99_ms": res["p99_us"] / 1000,
+                "n": res["requests"],
+                "errors": res["errors"],
+            }
+    raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
+
+
+# --- servers ------------------------------------------------------------------------------------
+SERVE = r"""
+import os, socket, sys, uvicorn
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+sock.bind(("127.0.0.1", int(sys.argv[2])))
+sock.listen(2048)
+uvicorn.Server(uvicorn.Config(sys.argv[1], log_level="warning", access_log=False)).run(sockets=[sock])
+"""
+
+
+def start_server(app: str, port: int, env: dict[str, str], workers: int) -> list[subprocess.Popen]:
+    """``workers`` uvicorn processes, each with its own SO_REUSEPORT socket (TCP_NODELAY kept)."""
+    with open(STATE / f"server-{port}.log", "a") as log_file:  # each child keeps its own copy
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", SERVE, app, str(port)],
+                env=dict(os.environ, **env),
+                cwd=STATE,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+            for _ in range(workers)
+        ]
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                pass
+            return procs
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP answer: the server is up
+                return procs
+            time.sleep(0.5)
+    stop(procs)
+    raise RuntimeError(f"server on port {port} did not start; see {STATE}/server-{port}.log")
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def measure(db: str, seconds: int, connections: int, workers: int, seed: int) -> list[dict]:
+    lists = tile_lists(db, seed)
+    for z, tiles in lists.items():
+        log(f"z{z}: {len(tiles)} tiles")
+    ours_env = {
+        "INSIGHT_DATABASE_URL": db,
+        "INSIGHT_LOG_LEVEL": "warning",
+        "INSIGHT_MAX_FEATURES_PER_TILE": "1000000",
+    }
+    tipg_env = {
+        "DATABASE_URL": db,
+        "TIPG_DB_TABLES": '["public.bench_oa"]',
+        "TIPG_MAX_FEATURES_PER_TILE": "1000000",
+        "TIPG_DEBUG": "false",
+    }
+    rows = []
+
+    def paths(layer_tpl: str, z: int) -> list[str]:
+        return [layer_tpl.format(z=t.split("/")[0], x=t.split("/")[1], y=t.split("/")[2]) for t in lists[z]]
+
+    ours_oa = "/tiles/oa/{z}/{x}/{y}.mvt"
+    ours_auto = "/tiles/auto/{z}/{x}/{y}.mvt"
+    tipg = "/collections/public.bench_oa/tiles/WebMercatorQuad/{z}/{x}/{y}"
+
+    def bench(label: str, port: int, tpl: str, z: int, secs: int, conns: int, warmup: int = 2) -> None:
+        ps = paths(tpl, z)
+        if warmup:
+            run_wrk(port, ps, warmup, conns)
+        r = run_wrk(port, ps, secs, conns)
+        r.update(server=label, zoom=z, path=tpl)
+        log(
+            f"{label} z{z}: {r['tiles_s']:.1f} tiles/s p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
+            f"n={r['n']} errors={r['errors']}"
+        )
+        rows.append(r)
+        time.sleep(2)
+
+    for port in (OURS_PORT, TIPG_PORT):
+        if not port_free(port):
+            raise SystemExit(f"port {port} is in use")
+    # TiPg, cold by nature (no tile cache)
+    procs = start_server("tipg.main:app", TIPG_PORT, tipg_env, workers)
+    try:
+        for z in ZOOMS:
+            if z == 6:  # seconds per tile: a short, narrow run is enough to show it
+                bench("TiPg oa", TIPG_PORT, tipg, z, max(seconds, 15), 2, warmup=0)
+            else:
+                bench("TiPg oa", TIPG_PORT, tipg, z, seconds, connections)
+    finally:
+        stop(procs)
+    time.sleep(5)  # let abandoned queries finish
+    # ours, cold: cache off, every request makes its tile in SQL
+    procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_SIZE": "0"}, workers)
+    try:
+        for z in ZOOMS:
+            bench("ours auto, cold", OURS_PORT, ours_auto, z, seconds, connections)
+            if z == 6:
+                bench("ours oa, cold", OURS_PORT, ours_oa, z, max(seconds, 15), 2, warmup=0)
+            else:
+                bench("ours oa, cold", OURS_PORT, ours_oa, z, seconds, connections)
+    finally:
+        stop(procs)
+    time.sleep(5)
+    # ours, warm: cache on, one pass over the list first
+    procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_SIZE": "20000"}, workers)
+    try:
+        for z in ZOOMS:
+            for label, tpl in (("ours auto, warm", ours_auto), ("ours oa, warm", ours_oa)):
+                if z == 6 and "oa" in label:
+                    continue
+                for p in paths(tpl, z):  # fill both workers' caches
+                    for _ in range(workers * 2):
+                        urllib.request.urlopen(f"http://127.0.0.1:{OURS_PORT}{p}", timeout=120).read()
+                bench(label, OURS_PORT, tpl, z, seconds, connections)
+    finally:
+        stop(procs)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    tipg = {r["zoom"]: r for r in rows if r["server"].startswith("TiPg")}
+    lines = [
+        "| server / layer | zoom | tiles/s | p50 ms | p99 ms | requests | errors | ours/TiPg |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        base = tipg.get(r["zoom"])
+        ratio = (
+            ""
+            if r["server"].startswith("TiPg") or not base or not base["tiles_s"]
+            else f"{r['tiles_s'] / base['tiles_s']:.1f}x"
+        )
+        lines.append(
+            f"| {r['server']} | z{r['zoom']} | {r['tiles_s']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['n']} | {r['errors']} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["load", "run", "all"])
+    ap.add_argument("--db", required=True, help="postgresql:// URL of the benchmark database (PostGIS)")
+    ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("INSIGHT_DATA_DIR", "data")))
+    ap.add_argument("--n", type=int, default=230_000, help="number of generated output areas")
+    ap.add_argument("--seconds", type=int, default=10, help="measured seconds per run (max 30)")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2, help="server processes, both servers")
+    ap.add_argument("--seed", type=int, default=42)
+    a = ap.parse_args()
+    host = a.db.split("@")[-1].split("/")[0].split(":")[0]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("the benchmark only runs against a loopback database")
+    STATE.mkdir(parents=True, exist_ok=True)
+    if a.command in ("load", "all"):
+        load(a.db, a.data_dir.resolve(), a.n, a.seed)
+    if a.command in ("run", "all"):
+        rows = measure(a.db, min(a.seconds, 30), a.connections, a.workers, a.seed)
+        (STATE / "results.json").write_text(json.dumps(rows, indent=1))
+        print(
+            f"\n{a.n} generated OAs, {a.workers} server processes each, wrk {a.connections} connections, "
+            f"{a.seconds} s per run, Accept-Encoding: gzip\n"
+        )
+        print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The frame every loader shares: one transaction that replaces a source's rows and records it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from app.store import Transaction, Writer
+from boundaries.catalogue import Source
+from boundaries.errors import LoadError, name_some
+from boundaries.readers import check_file
+from boundaries.store import check_area_conflicts, clear_source, record_source
+
+
+def write_source(
+    writer: Writer, source: Source, files: list[Path] | Path | None, write: Callable[[Transaction], int]
+) -> int:
+    """Replace everything ``source`` wrote before by what ``write`` writes, in one transaction.
+
+    ``write`` returns the number of rows it wrote; any exception rolls the whole load back, so
+    the store keeps the previous version of the source.
+    """
+    with writer.transaction() as tx:
+        clear_source(tx, source.id)
+        rows = write(tx)
+        record_source(tx, source, files, rows)
+    return rows
+
+
+def insert_areas(
+    tx: Transaction, rows: pd.DataFrame, source: Source, file: object, country: str | None = None
+) -> int:
+    """Insert ``area`` rows made by :func:`boundaries.geometry.area_rows`, stamped with the source."""
+    rows = rows.copy()
+    rows["source_id"] = source.id
+    rows["vintage"] = source.vintage or None
+    if "country" not in rows.columns:
+        rows["country"] = country
+    check_area_conflicts(tx, rows, source.id, file)
+    return tx.insert_frame("area", rows)
+
+
+def parents_from_links(tx: Transaction, codes: pd.Series, level: str, parent_level: str) -> np.ndarray:
+    """Parent code of each area through the loaded ``area_link`` rows (None where there is none)."""
+    links = tx.fetch_frame(
+        "SELECT child_code, parent_code FROM area_link WHERE child_level = $1 AND parent_level = $2",
+        [level, parent_level],
+    )
+    lookup = dict(zip(links["child_code"], links["parent_code"], strict=True))
+    return np.array([lookup.get(c) for c in codes], dtype=object)
+
+
+def read_csv(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A CSV as text columns (BOM stripped, quoted newlines kept); missing columns named."""
+    path = check_file(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise LoadError(path, f"cannot read as CSV: {exc}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in columns or [] if c not in frame.columns]
+    if missing:
+        raise LoadError(
+            path,
+            f"missing column(s) {', '.join(map(repr, missing))}; the file has: {', '.join(frame.columns)}",
+        )
+    if frame.empty:
+        raise LoadError(path, "holds no rows")
+    return frame
+
+
+def read_tabular(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A CSV or Parquet table as text columns, checking the wanted columns exist."""
+    path = check_file(path)
+    if path.suffix.lower() == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for damaged files
+            raise LoadError(path, f"cannot read as Parquet: {exc}") from None
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise LoadError(
+                path,
+                f"missing column(s) {', '.join(map(repr, missing))}; the file has: {', '.join(frame.columns)}",
+            )
+        frame = frame[columns].astype(object).where(frame[columns].notna(), None)
+        return frame.apply(lambda col: col.map(lambda v: None if v is None else str(v).strip()))
+    return read_csv(path, columns)
+
+
+def require_unique(values: pd.Series, path: object, what: str) -> None:
+    dup = values[values.duplicated(keep=False)]
+    if not dup.empty:
+        raise LoadError(path, f"duplicate {what}: {name_some(dup.unique())}")
+
+
+def require_filled(frame: pd.DataFrame, columns: list[str], path: object) -> None:
+    for col in columns:
+        empty = frame[col].isna() | (frame[col].astype(str).str.strip() == "")
+        if empty.any():
+            rows = [int(i) + 2 for i in np.flatnonzero(empty.to_numpy())]  # +1 header, +1 one-based
+            raise LoadError(path, f"empty {col!r} in line(s) {name_some(rows)}")

@@ -1,0 +1,246 @@
+// The data view: one row per area (a level, optionally within a parent) with households, the
+// predominant class and modelled demand per service; sort, filter, and a CSV of exactly the rows
+// and columns on screen.
+
+import * as api from './api.js';
+import * as state from './state.js';
+import * as status from './status.js';
+import { $, h, debounce } from './dom.js';
+import * as fmt from './format.js';
+import * as ref from './refdata.js';
+
+const PAGE = 1000;
+const MAX_ROWS = 20000;
+
+let body = null; // the last /api/data answer, all pages merged
+let loadedKey = '';
+let shown = [];
+let controller = null;
+let loadingKey = '';
+
+const BASE_COLUMNS = ['code', 'name', 'level', 'households', 'predominant_code', 'predominant_name'];
+
+function queryOf(s) {
+  const services = s.services ? s.services.split(',').filter(Boolean) : [];
+  return { level: s.level, parent: s.parent || undefined, service: services.length ? services : undefined };
+}
+
+async function load() {
+  const s = state.get();
+  const query = queryOf(s);
+  const key = JSON.stringify(query);
+  if (key === loadedKey && body) return render();
+  if (key === loadingKey) return undefined;
+  if (controller) controller.abort();
+  loadingKey = key;
+  controller = new AbortController();
+  const signal = controller.signal;
+  $('d-count').textContent = 'Loading…';
+  $('d-csv').disabled = true;
+  try {
+    let merged = null;
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await api.get('/api/data', { ...query, limit: PAGE, offset }, { signal });
+      if (!merged) merged = { ...page, rows: [] };
+      merged.rows.push(...page.rows);
+      if (!page.rows.length || merged.rows.length >= page.total || merged.rows.length >= MAX_ROWS) break;
+    }
+    body = merged;
+    loadedKey = key;
+    loadingKey = '';
+    render();
+  } catch (err) {
+    if (api.isAbort(err)) return;
+    loadingKey = '';
+    body = null;
+    loadedKey = '';
+    $('d-table').querySelector('thead').replaceChildren();
+    $('d-table').querySelector('tbody').replaceChildren();
+    $('d-count').textContent = '';
+    status.showError(err.message);
+  }
+}
+
+function columns() {
+  const cols = BASE_COLUMNS.map((key) => ({ key }));
+  for (const s of body.services) {
+    for (const part of ['expected', 'index', 'band']) cols.push({ key: `s${s.lgsl}_${part}`, service: s, part });
+  }
+  return cols;
+}
+
+function visibleRows() {
+  const s = state.get();
+  const text = s.filter.trim().toLowerCase();
+  let rows = body.rows.filter((r) => {
+    if (text && ![r.code, r.name, r.predominant_name, r.predominant_code].some((v) => v && String(v).toLowerCase().includes(text))) {
+      return false;
+    }
+    if (s.band && !body.services.some((x) => r[`s${x.lgsl}_band`] === s.band)) return false;
+    return true;
+  });
+  if (s.sort && (s.sort in (body.rows[0] || {}))) {
+    const dir = s.dir === 'desc' ? -1 : 1;
+    const rank = { high: 3, medium: 2, low: 1 };
+    const value = (r) => (s.sort.endsWith('_band') ? rank[r[s.sort]] ?? 0 : r[s.sort]);
+    rows = [...rows].sort((a, b) => {
+      const x = value(a);
+      const y = value(b);
+      if (x === y) return 0;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true })) * dir;
+    });
+  }
+  return rows;
+}
+
+function header(col) {
+  const s = state.get();
+  const names = {
+    code: 'Code', name: 'Name', level: 'Level',
+    households: body.level.startsWith('nuts') ? 'Population' : 'Households',
+    predominant_code: 'Class code', predominant_name: 'Predominant class',
+    expected: 'Expected uses', index: 'Index', band: 'Band',
+  };
+  const label = names[col.part || col.key];
+  const sorted = s.sort === col.key;
+  const next = sorted && s.dir === 'asc' ? 'desc' : 'asc';
+  return h('th', { scope: 'col', 'aria-sort': sorted ? (s.dir === 'desc' ? 'descending' : 'ascending') : 'none',
+    class: ['households', 'index', 'expected'].includes(col.part || col.key) ? 'num' : '' },
+  h('button', { type: 'button', class: 'sort', dataset: { key: col.key },
+    title: `Sort by ${col.service ? `${col.service.label}: ` : ''}${label.toLowerCase()}`,
+    onclick: () => state.set({ sort: col.key, dir: next }) },
+  label, h('span', { class: 'arrow', 'aria-hidden': 'true' }, sorted ? (s.dir === 'desc' ? ' ▼' : ' ▲') : '')));
+}
+
+function cell(col, row) {
+  const v = row[col.key];
+  const part = col.part || col.key;
+  if (part === 'band') return h('td', {}, v ? h('span', { class: `band band-${v}` }, v) : '–');
+  if (part === 'index') return h('td', { class: 'num' }, fmt.index(v));
+  if (part === 'expected') return h('td', { class: 'num' }, fmt.decimal(v));
+  if (part === 'households') return h('td', { class: 'num' }, fmt.count(v));
+  if (part === 'name') return h('th', { scope: 'row' }, v || '');
+  return h('td', {}, v ?? '');
+}
+
+function render() {
+  if (!body) return;
+  const cols = columns();
+  shown = visibleRows();
+  const serviceHead = h('tr', {},
+    h('td', { colspan: BASE_COLUMNS.length }),
+    body.services.map((s) => h('th', { scope: 'colgroup', colspan: 3, class: 'svc' },
+      `${s.label} (LGSL ${s.lgsl}) `, h('span', { class: 'tag' }, 'modelled'),
+      s.band_edges && s.band_edges.length ? h('span', { class: 'edges' }, ` bands: ${Object.values(fmt.bandRanges(s.band_edges)).join('; ')}`) : '')),
+  );
+  $('d-table').querySelector('thead').replaceChildren(serviceHead, h('tr', {}, cols.map(header)));
+  $('d-table').querySelector('tbody').replaceChildren(
+    ...shown.map((r) => h('tr', { dataset: { code: r.code } }, cols.map((c) => cell(c, r)))),
+  );
+  const capped = body.total > body.rows.length ? ` (the first ${fmt.count(body.rows.length)} loaded)` : '';
+  $('d-count').textContent = `Showing ${fmt.count(shown.length)} of ${fmt.count(body.total)} areas${capped}.`;
+  $('d-csv').disabled = !shown.length;
+}
+
+function csvValue(v) {
+  if (v === null || v === undefined) return '';
+  const text = String(v);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+// The rows and columns on screen, in their order, with the same header lines as the server's CSV.
+export function toCsv() {
+  const cols = columns().map((c) => c.key);
+  const s = state.get();
+  const lines = [
+    `# Citizen Insight data view: level=${body.level} parent=${body.parent || ''} classification=${body.classification_id}; demand is modelled`,
+    ...body.services.map((x) => `# s${x.lgsl} = LGSL ${x.lgsl} ${x.label}; band scheme ${x.scheme}, edges [${(x.band_edges || []).join(', ')}]`),
+  ];
+  if (s.filter || s.band) lines.push(`# filtered on screen: text="${s.filter}" band=${s.band || 'any'}`);
+  lines.push(cols.join(','));
+  for (const r of shown) lines.push(cols.map((c) => csvValue(r[c])).join(','));
+  return lines.join('\n') + '\n';
+}
+
+function download() {
+  const blob = new Blob([toCsv()], { type: 'text/csv;charset=utf-8' });
+  const link = h('a', { href: URL.createObjectURL(blob), download: `insight-${body.level}${body.parent ? `-${body.parent}` : ''}.csv` });
+  document.body.append(link);
+  link.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(link.href);
+    link.remove();
+  }, 1000);
+}
+
+function syncForm() {
+  const s = state.get();
+  $('d-level').value = s.level;
+  $('d-parent').value = s.parent;
+  const chosen = new Set(s.services.split(',').filter(Boolean));
+  document.querySelectorAll('#d-services input').forEach((box) => {
+    box.checked = chosen.size === 0 || chosen.has(box.value);
+  });
+  if (document.activeElement !== $('d-filter')) $('d-filter').value = s.filter;
+  $('d-band').value = s.band;
+}
+
+async function initForm() {
+  try {
+    const [levels, services] = await Promise.all([ref.levels(), ref.modelledServices()]);
+    $('d-level').replaceChildren(...levels.filter((l) => l.areas > 0).map((l) => h('option', { value: l.level }, `${l.label} (${fmt.count(l.areas)})`)));
+    const tick = (on) => document.querySelectorAll('#d-services input').forEach((b) => { b.checked = on; });
+    $('d-services').replaceChildren(
+      h('legend', {}, 'Services ', h('span', { class: 'tag' }, 'modelled'), ' ',
+        h('button', { type: 'button', class: 'link', onclick: () => tick(true) }, 'all'), ' · ',
+        h('button', { type: 'button', class: 'link', onclick: () => tick(false) }, 'none')),
+      ...services.map((x) => h('label', {}, h('input', { type: 'checkbox', value: x.lgsl }), ` ${ref.serviceText(x)}`)),
+    );
+  } catch (err) {
+    status.showError(err.message);
+  }
+  syncForm();
+  $('data-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const boxes = [...document.querySelectorAll('#d-services input')];
+    const ticked = boxes.filter((b) => b.checked).map((b) => b.value);
+    if (!ticked.length) {
+      status.showError('Choose at least one service.');
+      return;
+    }
+    state.set({ level: $('d-level').value, parent: $('d-parent').value.trim(),
+      services: ticked.length === boxes.length ? '' : ticked.join(','), sort: '', dir: 'asc' });
+    load();
+  });
+  const parentOptions = debounce(async () => {
+    const text = $('d-parent').value.trim();
+    if (text.length < 2) return;
+    try {
+      const page = await api.get('/api/areas', { q: text, limit: 8 });
+      $('d-parent-options').replaceChildren(...page.items.map((a) => h('option', { value: a.code }, `${a.name || a.code} (${a.level})`)));
+    } catch { /* suggestions only */ }
+  }, 250);
+  $('d-parent').addEventListener('input', parentOptions);
+  $('d-filter').addEventListener('input', debounce(() => state.set({ filter: $('d-filter').value }, { replace: true }), 200));
+  $('d-band').addEventListener('change', () => state.set({ band: $('d-band').value }));
+  $('d-csv').addEventListener('click', download);
+}
+
+let started = false;
+
+export async function showData() {
+  if (!started) {
+    started = true;
+    await initForm();
+    state.subscribe((s, changed) => {
+      if (s.view !== 'data') return;
+      syncForm();
+      if (['level', 'parent', 'services'].some((k) => changed.has(k))) load();
+      else if (['sort', 'dir', 'filter', 'band'].some((k) => changed.has(k))) render();
+    });
+  }
+  syncForm();
+  await load();
+}

@@ -1,0 +1,38 @@
+// Number and label formatting shared by the views (British English conventions).
+
+const whole = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+const oneDp = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+
+export function count(value) {
+  return value === null || value === undefined ? '–' : whole.format(value);
+}
+
+export function percent(fraction) {
+  return fraction === null || fraction === undefined ? '–' : `${oneDp.format(fraction * 100)}%`;
+}
+
+// Percentage points between two shares (the predominant class's lead).
+export function points(fraction) {
+  return fraction === null || fraction === undefined ? '–' : `${oneDp.format(fraction * 100)} points`;
+}
+
+export function index(value) {
+  return value === null || value === undefined ? '–' : whole.format(value);
+}
+
+export function decimal(value) {
+  return value === null || value === undefined ? '–' : oneDp.format(value);
+}
+
+// Band edges [low_upper, high_lower] as the words the legend and table use.
+export function bandRanges(edges) {
+  if (!Array.isArray(edges) || edges.length < 2) return { high: '', medium: '', low: '' };
+  const [low, high] = edges.map((e) => decimal(e).replace(/\.0$/, ''));
+  return { high: `index ≥ ${high}`, medium: `${low} < index < ${high}`, low: `index ≤ ${low}` };
+}
+
+export const BANDS = ['high', 'medium', 'low'];
+
+// Sequential, colour-blind safe; the darkest band is the highest demand.
+export const BAND_COLOURS = Object.freeze({ high: '#b30000', medium: '#fc8d59', low: '#fee8c8' });
+export const NO_DATA = '#d9d9d9';

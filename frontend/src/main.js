@@ -1,0 +1,58 @@
+// Start-up: wire the three views to the URL state; each view loads its data when first shown.
+
+import * as state from './state.js';
+import * as status from './status.js';
+import { $ } from './dom.js';
+import { initMap, invalidate } from './mapview.js';
+import { initPanel } from './panel.js';
+import { initSearch } from './search.js';
+import { showData } from './dataview.js';
+import { showText } from './textview.js';
+
+const VIEWS = ['map', 'data', 'text'];
+const TITLES = { map: 'Map', data: 'Data', text: 'About the data' };
+
+async function show(view) {
+  const name = VIEWS.includes(view) ? view : 'map';
+  for (const v of VIEWS) $(`view-${v}`).hidden = v !== name;
+  document.querySelectorAll('.tabs a').forEach((a) => {
+    if (a.dataset.view === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+  document.title = `${TITLES[name]} · Citizen Insight`;
+  try {
+    if (name === 'map') {
+      await initMap();
+      invalidate();
+    } else if (name === 'data') {
+      await showData();
+    } else {
+      await showText();
+    }
+  } catch (err) {
+    status.showError(err.message || String(err));
+  }
+}
+
+function start() {
+  document.querySelectorAll('.tabs a').forEach((a) =>
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      state.set({ view: a.dataset.view });
+      $('main').focus({ preventScroll: true });
+    }),
+  );
+  state.subscribe((s, changed) => {
+    if (changed.has('view')) show(s.view);
+  });
+  window.addEventListener('unhandledrejection', (e) => {
+    if (e.reason && e.reason.name === 'AbortError') return;
+    status.showError(e.reason && e.reason.message ? e.reason.message : 'Something went wrong.');
+  });
+  initSearch();
+  initPanel();
+  show(state.get().view);
+  document.body.dataset.ready = 'true';
+}
+
+start();

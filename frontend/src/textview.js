@@ -1,0 +1,156 @@
+// The text view: what each modelled service is, how its demand is modelled (drivers, propensity
+// per class) and what each profile class is and where it is most common.
+
+import * as api from './api.js';
+import * as state from './state.js';
+import * as status from './status.js';
+import { $, h, swatch } from './dom.js';
+import * as fmt from './format.js';
+import * as ref from './refdata.js';
+
+let started = false;
+
+function paragraphs(text) {
+  return (text || '').split(/\n\s*\n|\r?\n/).map((t) => t.trim()).filter(Boolean).map((t) => h('p', {}, t));
+}
+
+// The tier to draw: the coarsest one the propensities cover (8 supergroups read better than 52).
+function mainTier(rows, tiers) {
+  const have = new Set(rows.map((r) => r.tier));
+  return (tiers || []).find((t) => have.has(t)) || rows[0]?.tier;
+}
+
+function propensityGraph(model, tiers, lgsl) {
+  const tier = mainTier(model.propensity, tiers);
+  const rows = model.propensity.filter((p) => p.tier === tier);
+  const top = Math.max(200, ...rows.map((r) => r.index));
+  const id = `prop-${lgsl}-${model.classification_id}`;
+  return h('figure', { class: 'propensity', 'aria-labelledby': id },
+    h('figcaption', { id }, `Propensity by ${tier} — ${model.classification_name}: how likely each class is to need this service (100 = average). `,
+      h('span', { class: 'tag' }, model.propensity.some((p) => p.source === 'observed') ? 'observed' : 'modelled')),
+    h('ul', { class: 'bars propensity-bars', dataset: { classification: model.classification_id, tier } },
+      rows.map((r) =>
+        h('li', { class: 'bar-row', dataset: { code: r.class_code } },
+          h('span', { class: 'bar-label' }, swatch(r.colour), r.name || r.class_code),
+          h('span', { class: 'bar-track', 'aria-hidden': 'true' },
+            h('span', { class: 'bar', style: { width: `${(Math.max(0, r.index) / top) * 100}%`, background: r.colour || '#888' } }),
+            h('span', { class: 'bar-ref', style: { left: `${(100 / top) * 100}%` } })),
+          h('span', { class: 'bar-value' }, fmt.index(r.index)),
+        ),
+      ),
+    ),
+  );
+}
+
+function driverList(drivers) {
+  if (!drivers.length) return h('p', {}, 'No driver variables are recorded.');
+  return h('ul', { class: 'drivers' },
+    drivers.map((d) => h('li', {}, h('strong', {}, d.label || d.variable), d.label ? ` (${d.variable})` : '',
+      d.weight !== null && d.weight !== undefined ? ` — weight ${fmt.decimal(d.weight)}` : '',
+      d.table ? ` — Census table ${d.table}` : '', d.source ? ` — ${d.source}` : '')),
+  );
+}
+
+async function serviceArticle(summary, tiersById) {
+  const s = await ref.service(summary.lgsl);
+  return h('article', { class: 'service', id: `svc-${s.lgsl}`, dataset: { lgsl: s.lgsl } },
+    h('h4', {}, `${s.label} `, h('span', { class: 'lgsl' }, `LGSL ${s.lgsl}`)),
+    s.description ? h('div', { class: 'desc' }, paragraphs(s.description)) : h('p', { class: 'hint' }, 'No description in the LGSL.'),
+    s.govuk_tier ? h('p', { class: 'hint' }, `Provided by: ${s.govuk_tier} tier councils.`) : '',
+    s.models.map((m) =>
+      h('section', { class: 'model' },
+        h('h5', {}, `How demand is modelled (${m.classification_name}) `, h('span', { class: 'tag' }, 'modelled')),
+        m.rationale ? h('p', {}, m.rationale) : '',
+        h('p', {}, 'Driver variables:'), driverList(m.drivers || []),
+        m.rate ? h('p', {}, `Overall rate: ${fmt.decimal(m.rate)} uses per household a year.`)
+          : h('p', { class: 'hint' }, 'No overall rate is set, so figures are shown as indices, not counts.'),
+        propensityGraph(m, tiersById[m.classification_id], s.lgsl),
+      ),
+    ),
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => state.set({ view: 'map', theme: 'service', service: String(s.lgsl) }) },
+      'Show its likely demand on the map')),
+    h('p', { class: 'attribution' }, s.attribution),
+  );
+}
+
+// Where each top-tier class predominates, from the data view's rows at a telling level.
+async function whereCommon(c) {
+  const level = c.base_level.startsWith('nuts') ? 'nuts3' : 'ward';
+  const rows = [];
+  try {
+    for (let offset = 0; ; offset += 1000) {
+      const page = await api.get('/api/data', { level, classification: c.id, limit: 1000, offset }, { cached: true });
+      rows.push(...page.rows);
+      if (!page.rows.length || rows.length >= page.total) break;
+    }
+  } catch {
+    return null;
+  }
+  return { level, label: await ref.levelLabel(level), rows };
+}
+
+function classSection(c, detail, where) {
+  const classes = detail.classes || [];
+  const top = c.tiers[0];
+  const children = (code) => classes.filter((k) => k.parent_code === code);
+  const commonText = (k) => {
+    if (!where) return '';
+    const hits = where.rows.filter((r) => r.predominant_code === k.code).sort((a, b) => (b.households || 0) - (a.households || 0));
+    const total = where.rows.length;
+    if (!hits.length) return h('p', { class: 'where' }, `Not the predominant class of any of the ${fmt.count(total)} ${where.label.toLowerCase()} areas loaded.`);
+    return h('p', { class: 'where' }, `Most common in: predominant in ${fmt.count(hits.length)} of ${fmt.count(total)} ${where.label.toLowerCase()} areas, e.g. `,
+      hits.slice(0, 5).map((r) => `${r.name} (${r.code})`).join(', '), '.');
+  };
+  const entry = (k) =>
+    h('li', { class: `class tier-${k.tier}`, dataset: { code: k.code } },
+      h('h5', {}, swatch(k.colour), `${k.code} ${k.name}`, h('span', { class: 'hint' }, ` ${k.colour || ''}`)),
+      k.description ? paragraphs(k.description) : '',
+      k.tier === top ? commonText(k) : '',
+      children(k.code).length ? h('details', {}, h('summary', {}, `${children(k.code).length} ${c.tiers[c.tiers.indexOf(k.tier) + 1] || 'sub'}s`),
+        h('ul', { class: 'classes' }, children(k.code).map(entry))) : '',
+    );
+  return h('article', { class: 'classification', id: `cls-${c.id}` },
+    h('h4', {}, c.name),
+    c.description ? paragraphs(c.description) : '',
+    c.method ? h('p', { class: 'hint' }, c.method) : '',
+    c.attribution ? h('p', { class: 'attribution' }, c.attribution) : '',
+    h('ul', { class: 'classes' }, classes.filter((k) => k.tier === top).map(entry)),
+  );
+}
+
+async function build() {
+  const servicesEl = $('t-services');
+  const classesEl = $('t-classes');
+  servicesEl.replaceChildren(h('p', { class: 'loading' }, 'Loading services…'));
+  classesEl.replaceChildren(h('p', { class: 'loading' }, 'Loading classes…'));
+  try {
+    const [services, classifications] = await Promise.all([ref.modelledServices(), ref.classifications()]);
+    const tiersById = Object.fromEntries(classifications.map((c) => [c.id, c.tiers]));
+    const articles = await Promise.all(services.map((s) => serviceArticle(s, tiersById)));
+    servicesEl.replaceChildren(...(articles.length ? articles : [h('p', {}, 'No service is modelled yet: run `insight build all`.')]));
+    const sections = await Promise.all(
+      classifications.map(async (c) => {
+        const [detail, where] = await Promise.all([ref.classification(c.id), whereCommon(c)]);
+        return classSection(c, detail, where);
+      }),
+    );
+    classesEl.replaceChildren(...sections);
+  } catch (err) {
+    servicesEl.replaceChildren(h('p', { class: 'error-inline', role: 'alert' }, err.message));
+    classesEl.replaceChildren();
+    status.showError(err.message);
+    started = false;
+  }
+}
+
+export async function showText() {
+  if (!started) {
+    started = true;
+    await build();
+  }
+  const s = state.get();
+  if (s.service) {
+    const target = document.getElementById(`svc-${s.service}`);
+    if (target) target.scrollIntoView({ block: 'start' });
+  }
+}

@@ -11,6 +11,7 @@ import pandas as pd
 from app.lookup import summary, tiers_of
 from app.store import Reader
 from app.store.queries import areas as q
+from geo.similarity import ShareIndex
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class ShareMatrix:
     codes: np.ndarray  # area codes, row order
     position: dict[str, int]
     shares: np.ndarray  # rows sum to 1
+    index: ShareIndex  # precomputed roots and norms for fast queries
 
 
 _CACHE: dict[tuple[str, str, str, str, str], ShareMatrix] = {}
@@ -38,7 +40,7 @@ async def share_matrix(store: Reader, classification_id: str, level: str, tier: 
     keep = totals > 0
     shares = wide.to_numpy(dtype=float)[keep] / totals[keep, None]
     codes = wide.index.to_numpy()[keep]
-    matrix = ShareMatrix(codes, {c: i for i, c in enumerate(codes)}, shares)
+    matrix = ShareMatrix(codes, {c: i for i, c in enumerate(codes)}, shares, ShareIndex(shares, codes))
     for old in [k for k in _CACHE if k[:4] == key[:4]]:
         del _CACHE[old]
     _CACHE[key] = matrix
@@ -48,8 +50,6 @@ async def share_matrix(store: Reader, classification_id: str, level: str, tier: 
 async def similar_areas(
     store: Reader, area: dict[str, Any], classification: dict[str, Any], k: int, metric: str
 ) -> dict[str, Any]:
-    from geo.similarity import nearest
-
     cid = classification["classification_id"]
     tier = tiers_of(classification)[-1]  # finest tier: the most telling mix
     matrix = await share_matrix(store, cid, area["level"], tier)
@@ -63,7 +63,7 @@ async def similar_areas(
     target = matrix.position.get(area["code"])
     if target is None:
         return base | {"items": []}
-    found = nearest(matrix.shares, matrix.codes, target, k=k, metric=metric)
+    found = matrix.index.nearest(target, k=k, metric=metric)
     codes = [f["code"] for f in found]
     rows = {
         r["code"]: r

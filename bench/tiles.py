@@ -382,7 +382,27 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def measure(db: str, seconds: int, connections: int, workers: int, seed: int) -> list[dict]:
+def wait_db_idle(db: str, limit_s: float = 180.0) -> float:
+    """Wait until no query runs on the benchmark database: a stopped server's abandoned tile
+    queries keep running until they finish and would slow the next run down."""
+    import psycopg
+
+    t0 = time.time()
+    with psycopg.connect(db, autocommit=True) as conn:
+        while time.time() - t0 < limit_s:
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            if not busy:
+                break
+            time.sleep(0.5)
+    return time.time() - t0
+
+
+def measure(
+    db: str, seconds: int, connections: int, workers: int, tipg_workers: list[int], seed: int
+) -> list[dict]:
     lists = tile_lists(db, seed)
     for z, tiles in lists.items():
         log(f"z{z}: {len(tiles)} tiles")
@@ -397,10 +417,10 @@ def measure(db: str, seconds: int, connections: int, workers: int, seed: int) ->
         "TIPG_MAX_FEATURES_PER_TILE": "1000000",
         "TIPG_DEBUG": "false",
     }
-    rows = []
+    rows: list[dict] = []
 
-    def paths(layer_tpl: str, z: int) -> list[str]:
-        return [layer_tpl.format(z=t.split("/")[0], x=t.split("/")[1], y=t.split("/")[2]) for t in lists[z]]
+    def paths(tpl: str, z: int) -> list[str]:
+        return [tpl.format(z=a, x=b, y=c) for a, b, c in (t.split("/") for t in lists[z])]
 
     ours_oa = "/tiles/oa/{z}/{x}/{y}.mvt"
     ours_auto = "/tiles/auto/{z}/{x}/{y}.mvt"
@@ -410,73 +430,80 @@ def measure(db: str, seconds: int, connections: int, workers: int, seed: int) ->
         ps = paths(tpl, z)
         if warmup:
             run_wrk(port, ps, warmup, conns)
+        wait_db_idle(db)
+        load = os.getloadavg()[0]
         r = run_wrk(port, ps, secs, conns)
-        r.update(server=label, zoom=z, path=tpl)
+        r.update(server=label, zoom=z, path=tpl, connections=conns, load1=load)
         log(
             f"{label} z{z}: {r['tiles_s']:.1f} tiles/s p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
-            f"n={r['n']} errors={r['errors']}"
+            f"n={r['n']} errors={r['errors']} (load average before: {load:.1f})"
         )
         rows.append(r)
-        time.sleep(2)
 
     for port in (OURS_PORT, TIPG_PORT):
         if not port_free(port):
             raise SystemExit(f"port {port} is in use")
-    # TiPg, cold by nature (no tile cache)
-    procs = start_server("tipg.main:app", TIPG_PORT, tipg_env, workers)
-    try:
-        for z in ZOOMS:
-            if z == 6:  # seconds per tile: a short, narrow run is enough to show it
-                bench("TiPg oa", TIPG_PORT, tipg, z, max(seconds, 15), 2, warmup=0)
-            else:
-                bench("TiPg oa", TIPG_PORT, tipg, z, seconds, connections)
-    finally:
-        stop(procs)
-    time.sleep(5)  # let abandoned queries finish
-    # ours, cold: cache off, every request makes its tile in SQL
+    heavy = max(seconds, 15)  # z6 over raw OAs: seconds per tile, so a longer, narrower run
+    # TiPg (no tile cache: every run is cold)
+    for n in tipg_workers:
+        label = f"TiPg oa, {n} proc"
+        procs = start_server("tipg.main:app", TIPG_PORT, tipg_env, n)
+        try:
+            for z in (14, 10):
+                bench(label, TIPG_PORT, tipg, z, seconds, connections)
+            bench(label, TIPG_PORT, tipg, 6, heavy, 2, warmup=0)
+        finally:
+            stop(procs)
+        wait_db_idle(db)
+    # ours, cold: the tile cache off, every request makes its tile in SQL
     procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_SIZE": "0"}, workers)
     try:
-        for z in ZOOMS:
-            bench("ours auto, cold", OURS_PORT, ours_auto, z, seconds, connections)
-            if z == 6:
-                bench("ours oa, cold", OURS_PORT, ours_oa, z, max(seconds, 15), 2, warmup=0)
-            else:
-                bench("ours oa, cold", OURS_PORT, ours_oa, z, seconds, connections)
+        for z in (14, 10):
+            bench("ours oa, cold", OURS_PORT, ours_oa, z, seconds, connections)
+        bench("ours auto, cold", OURS_PORT, ours_auto, 6, seconds, connections)
+        bench("ours oa, cold", OURS_PORT, ours_oa, 6, heavy, 2, warmup=0)
     finally:
         stop(procs)
-    time.sleep(5)
-    # ours, warm: cache on, one pass over the list first
+    wait_db_idle(db)
+    # ours, warm: the cache on, filled by one pass over each list first
     procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_SIZE": "20000"}, workers)
     try:
-        for z in ZOOMS:
-            for label, tpl in (("ours auto, warm", ours_auto), ("ours oa, warm", ours_oa)):
-                if z == 6 and "oa" in label:
-                    continue
-                for p in paths(tpl, z):  # fill both workers' caches
-                    for _ in range(workers * 2):
-                        urllib.request.urlopen(f"http://127.0.0.1:{OURS_PORT}{p}", timeout=120).read()
-                bench(label, OURS_PORT, tpl, z, seconds, connections)
+        for label, tpl, z in (
+            ("ours oa, warm", ours_oa, 14),
+            ("ours oa, warm", ours_oa, 10),
+            ("ours auto, warm", ours_auto, 6),
+        ):
+            for p in paths(tpl, z):  # several passes so that every process has every tile
+                for _ in range(workers * 2):
+                    urllib.request.urlopen(f"http://127.0.0.1:{OURS_PORT}{p}", timeout=120).read()
+            bench(label, OURS_PORT, tpl, z, seconds, connections)
     finally:
         stop(procs)
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    tipg = {r["zoom"]: r for r in rows if r["server"].startswith("TiPg")}
+    """Markdown table; ours/TiPg against each TiPg configuration measured (by process count)."""
+    tipg: dict[str, dict[int, dict]] = {}
+    for r in rows:
+        if r["server"].startswith("TiPg"):
+            tipg.setdefault(r["server"].split(", ")[1], {})[r["zoom"]] = r
+    heads = [f"ours/TiPg {k}" for k in tipg]
     lines = [
-        "| server / layer | zoom | tiles/s | p50 ms | p99 ms | requests | errors | ours/TiPg |",
-        "|---|---|---|---|---|---|---|---|",
+        "| server / layer | zoom | conns | tiles/s | p50 ms | p99 ms | requests | errors | load avg | "
+        + " | ".join(heads)
+        + " |",
+        "|" + "---|" * (9 + len(heads)),
     ]
     for r in rows:
-        base = tipg.get(r["zoom"])
-        ratio = (
-            ""
-            if r["server"].startswith("TiPg") or not base or not base["tiles_s"]
-            else f"{r['tiles_s'] / base['tiles_s']:.1f}x"
-        )
+        ratios = []
+        for by_zoom in tipg.values():
+            base = by_zoom.get(r["zoom"])
+            ok = not r["server"].startswith("TiPg") and base and base["tiles_s"]
+            ratios.append(f"{r['tiles_s'] / base['tiles_s']:.1f}x" if ok else "")
         lines.append(
-            f"| {r['server']} | z{r['zoom']} | {r['tiles_s']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-            f"{r['n']} | {r['errors']} | {ratio} |"
+            f"| {r['server']} | z{r['zoom']} | {r['connections']} | {r['tiles_s']:.1f} | {r['p50_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['n']} | {r['errors']} | {r['load1']:.1f} | " + " | ".join(ratios) + " |"
         )
     return "\n".join(lines)
 
@@ -489,7 +516,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=230_000, help="number of generated output areas")
     ap.add_argument("--seconds", type=int, default=10, help="measured seconds per run (max 30)")
     ap.add_argument("--connections", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=2, help="server processes, both servers")
+    ap.add_argument("--workers", type=int, default=2, help="processes of our server")
+    ap.add_argument("--tipg-workers", default="1,2", help="TiPg process counts to measure, comma list")
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
     host = a.db.split("@")[-1].split("/")[0].split(":")[0]
@@ -499,10 +527,11 @@ def main() -> None:
     if a.command in ("load", "all"):
         load(a.db, a.data_dir.resolve(), a.n, a.seed)
     if a.command in ("run", "all"):
-        rows = measure(a.db, min(a.seconds, 30), a.connections, a.workers, a.seed)
+        tipg_workers = [int(n) for n in a.tipg_workers.split(",") if n.strip()]
+        rows = measure(a.db, min(a.seconds, 30), a.connections, a.workers, tipg_workers, a.seed)
         (STATE / "results.json").write_text(json.dumps(rows, indent=1))
         print(
-            f"\n{a.n} generated OAs, {a.workers} server processes each, wrk {a.connections} connections, "
+            f"\n{a.n} generated OAs, {a.workers} processes of ours, wrk {a.connections} connections, "
             f"{a.seconds} s per run, Accept-Encoding: gzip\n"
         )
         print(table(rows))

@@ -70,9 +70,8 @@ def band_edges(values: np.ndarray, scheme: str, high: float = 110.0, low: float 
             raise ValueError("low threshold must be below high")
         return [float(low), float(high), max(top, float(high))]
     if scheme == "quantiles":
-        import mapclassify
-
-        bins = mapclassify.Quantiles(v, k=3).bins
+        # mapclassify.Quantiles(v, k=3).bins, computed directly (same percentiles, no import cost)
+        bins = np.unique(np.percentile(v, np.linspace(1 / 3, 1, 3) * 100))
         return [float(b) for b in _pad3(bins, top)]
     if scheme == "natural_breaks":
         return [float(b) for b in _pad3(fisher_jenks(v, 3), top)]

@@ -105,3 +105,55 @@ def nearest(
         {"code": str(codes[i]), "distance": float(d[i]), "similarity": float(s)}
         for i, s in zip(order, sim, strict=True)
     ]
+
+
+class ShareIndex:
+    """Precomputed forms of a share matrix, so each query is one matrix–vector product.
+
+    Rows must be share vectors (non-negative, summing to 1). For Hellinger,
+    ``d² = 1 − Σ √p √q``; for Euclidean, ``d² = |p|² + |q|² − 2 p·q``; for cosine,
+    ``d = 1 − p·q / (|p| |q|)``.
+    """
+
+    def __init__(self, shares: np.ndarray, codes) -> None:
+        m = _as_shares(shares)
+        self.codes = np.asarray(codes)
+        if self.codes.shape[0] != m.shape[0]:
+            raise ValueError("codes and matrix rows differ in number")
+        self.shares = m
+        self.roots = np.sqrt(m)
+        self.sq_norms = (m * m).sum(axis=1)
+        self.norms = np.sqrt(self.sq_norms)
+
+    def distances(self, row: int, metric: str = "hellinger") -> np.ndarray:
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        if metric == "hellinger":
+            return np.sqrt(np.clip(1.0 - self.roots @ self.roots[row], 0.0, 1.0))
+        dot = self.shares @ self.shares[row]
+        if metric == "euclidean":
+            return np.sqrt(np.clip(self.sq_norms + self.sq_norms[row] - 2.0 * dot, 0.0, None))
+        denom = self.norms * self.norms[row]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos = np.where(denom > 0, dot / denom, 0.0)
+        return np.clip(1.0 - cos, 0.0, 1.0)
+
+    def nearest(self, row: int, k: int = 10, metric: str = "hellinger") -> list[dict]:
+        """Like :func:`nearest`, on the precomputed matrix."""
+        n = self.shares.shape[0]
+        if not 0 <= row < n:
+            raise IndexError(f"row {row} outside 0..{n - 1}")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        d = self.distances(row, metric)
+        d[row] = np.inf
+        k = min(k, n - 1)
+        if k == 0:
+            return []
+        part = np.argpartition(d, k - 1)[:k] if k < n else np.arange(n)
+        order = part[np.lexsort((part, d[part]))]
+        sim = similarity(d[order], metric)
+        return [
+            {"code": str(self.codes[i]), "distance": float(d[i]), "similarity": float(s)}
+            for i, s in zip(order, sim, strict=True)
+        ]

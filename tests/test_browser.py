@@ -240,6 +240,14 @@ def test_service_theme_recolours_map_and_legend(page: Page, api: httpx.Client) -
     assert page.state()["service"] == str(service["lgsl"])
     page.shot("map-service")
 
+    # a UK-only service over Europe: NUTS regions drawn as "no estimate", and no failed request
+    uk_only = next((s for s in services if s["families"] == ["uk"]), None)
+    if uk_only:
+        page.open(f"#z=4&theme=service&service={uk_only['lgsl']}")
+        page.features()
+        page.page.wait_for_function("document.querySelector('#legend li[data-band]') !== null")
+        assert "No estimate" in page.page.locator("#legend").inner_text()
+
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
     lines = [line for line in text.splitlines() if not line.startswith("#")]

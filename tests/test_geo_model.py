@@ -151,3 +151,12 @@ def test_descriptions_name_the_distinctive_indicators() -> None:
         {"d": ("dense", "sparse"), "o": ("older", "younger")},
     )
     assert name == "Dense"
+
+
+def test_quantile_edges_match_mapclassify() -> None:
+    import mapclassify
+
+    values = np.random.default_rng(5).normal(100, 15, 500)
+    assert demand.band_edges(values, "quantiles") == pytest.approx(
+        list(mapclassify.Quantiles(values, k=3).bins)
+    )

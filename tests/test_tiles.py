@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 
 import mapbox_vector_tile
 import pytest
@@ -247,3 +248,82 @@ def test_reload_changes_etags(settings: Settings) -> None:
             tx.bump_data_version()
         after = get_tile(c, f"/tiles/ward/12/{x}/{y}.mvt")
         assert after.status_code == 200 and after.headers["etag"] != before
+
+
+# --- the demo store: every real source loaded and the model built -------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_client(demo_settings: Settings) -> Iterator[tuple[TestClient, dict[str, dict]]]:
+    from app.store import open_writer
+
+    with open_writer(demo_settings) as w:
+        frame = w.read_frame("SELECT level, code, parent_code FROM area WHERE level IN ('ward', 'oa', 'lad')")
+        lgsl = w.read_frame(
+            "SELECT lgsl FROM demand WHERE classification_id = 'oac2021' AND level = 'ward' ORDER BY lgsl LIMIT 1"
+        )["lgsl"].iloc[0]
+    parents = {r["code"]: r for r in frame.to_dict("records")}
+    with TestClient(create_app(demo_settings)) as c:
+        yield c, {"areas": parents, "lgsl": int(lgsl)}
+
+
+def test_demo_trafford_wards_at_z12(demo_client) -> None:
+    client, info = demo_client
+    x, y = lonlat_to_tile(*ALTRINCHAM, 12)
+    response = get_tile(client, f"/tiles/ward/12/{x}/{y}.mvt?service={info['lgsl']}")
+    features = decode(response.content)["ward"]["features"]
+    codes = {f["properties"]["code"] for f in features}
+    assert "E05015239" in codes  # Altrincham
+    parents = {info["areas"][c]["parent_code"] for c in codes}
+    assert "E08000035" not in parents  # nothing from Leeds
+    trafford = [
+        f["properties"]
+        for f in features
+        if info["areas"][f["properties"]["code"]]["parent_code"] == "E08000009"
+    ]
+    assert trafford and all(p["class_code"] and p["colour"] and p["class_name"] for p in trafford)
+    assert all(
+        isinstance(p["demand_index"], float) and p["band"] in ("low", "medium", "high") for p in trafford
+    )
+
+
+def test_demo_leeds_wards_keep_their_own_classification(demo_client) -> None:
+    client, info = demo_client
+    x, y = lonlat_to_tile(*LEEDS_CENTRE, 12)
+    features = decode(get_tile(client, f"/tiles/ward/12/{x}/{y}.mvt").content)["ward"]["features"]
+    codes = [f["properties"]["code"] for f in features]
+    assert codes and len(codes) == len(set(codes))  # one feature per ward even with two classifications
+    assert all(info["areas"][c]["parent_code"] == "E08000035" for c in codes)
+    assert all(f["properties"]["class_code"] for f in features)
+
+
+def test_demo_auto_layer_from_europe_to_output_areas(demo_client) -> None:
+    client, _ = demo_client
+    x, y = lonlat_to_tile(2.0, 50.0, 3)
+    europe = get_tile(client, f"/tiles/auto/3/{x}/{y}.mvt")
+    assert europe.headers["x-tile-level"] == "nuts1"
+    props = [f["properties"] for f in decode(europe.content)["auto"]["features"]]
+    codes = {p["code"] for p in props}
+    assert {"FR1", "UKD"} <= codes and len(codes) > 30
+    assert all(p["class_code"] for p in props)
+    x, y = lonlat_to_tile(*ALTRINCHAM, 15)
+    close = get_tile(client, f"/tiles/auto/15/{x}/{y}.mvt")
+    assert close.headers["x-tile-level"] == "oa"
+    oas = [f["properties"] for f in decode(close.content)["auto"]["features"]]
+    assert oas and all(p["code"].startswith("E00") and p["class_code"] for p in oas)
+
+
+_DEMO_ANSWERS: dict[str, list] = {}
+
+
+def test_demo_backends_agree(demo_client, demo_settings: Settings) -> None:
+    client, info = demo_client
+    out = []
+    for layer, z, point in (("auto", 3, (2.0, 50.0)), ("ward", 11, ALTRINCHAM), ("oa", 14, ALTRINCHAM)):
+        x, y = lonlat_to_tile(*point, z)
+        content = get_tile(client, f"/tiles/{layer}/{z}/{x}/{y}.mvt?service={info['lgsl']}").content
+        out.append(sorted(tuple(sorted(f["properties"].items())) for f in decode(content)[layer]["features"]))
+    _DEMO_ANSWERS[demo_settings.backend] = out
+    others = [b for b in _DEMO_ANSWERS if b != demo_settings.backend]
+    if others:
+        assert _DEMO_ANSWERS[others[0]] == out

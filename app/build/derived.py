@@ -111,23 +111,27 @@ def demand_tables(
         e = dem.expected(h, r)  # areas × services
         hh = h.sum(axis=1)
         codes = wide.index.to_numpy()
-        for j, lgsl in enumerate(lgsls):
-            idx = dem.demand_index(e[:, j], hh, float(ref_e[j]), ref_h)
-            bands = dem.assign_bands(idx, [band_low, band_high, np.inf], "thresholds")
-            demand_parts.append(
-                pd.DataFrame(
-                    {
-                        "lgsl": lgsl,
-                        "level": level,
-                        "code": codes,
-                        "households": hh,
-                        "expected": e[:, j],
-                        "demand_index": idx,
-                        "band": bands,
-                    }
-                )
+        n, n_s = len(codes), len(lgsls)
+        idx = np.column_stack([dem.demand_index(e[:, j], hh, float(ref_e[j]), ref_h) for j in range(n_s)])
+        flat = idx.T.ravel()
+        # thresholds scheme (see geo.demand.assign_bands): ≥ high is high, ≤ low is low, NaN medium
+        band_code = np.where(flat >= band_high, 2, np.where(flat <= band_low, 0, 1)).astype(np.int8)
+        bands = pd.Categorical.from_codes(band_code, categories=list(dem.BANDS))
+        demand_parts.append(
+            pd.DataFrame(
+                {
+                    "lgsl": np.repeat(np.asarray(lgsls, dtype=np.int64), n),
+                    "level": level,
+                    "code": np.tile(codes, n_s),
+                    "households": np.tile(hh, n_s),
+                    "expected": e.T.ravel(),
+                    "demand_index": idx.T.ravel(),
+                    "band": bands,
+                }
             )
-            finite = idx[np.isfinite(idx)]
+        )
+        for j, lgsl in enumerate(lgsls):
+            finite = idx[:, j][np.isfinite(idx[:, j])]
             if finite.size:
                 for scheme in dem.SCHEMES:
                     edges = dem.band_edges(finite, scheme, band_high, band_low)

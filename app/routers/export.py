@@ -18,7 +18,7 @@ from app.errors import LimitExceeded, NotFound
 from app.routers.tiles import tile_service
 from app.store.queries.features import PROPERTIES, features_sql
 from app.tiles.attribution import MODELLED, attribution_for
-from app.tiles.features import classification_at, dumps, feature, level_or_404, parse_bbox
+from app.tiles.features import classifications_at, dumps, feature, level_or_404, parse_bbox
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -49,12 +49,12 @@ async def export(
     cat = await tile_service(request).catalogue()
     level = level_or_404(cat, level)
     box = parse_bbox(bbox)
-    chosen, use_tier = classification_at(cat, level, classification, tier)
-    cid = chosen.classification_id if chosen else None
-    if service is not None and service not in cat.services.get(cid or "", {}):
+    ids, use_tier = classifications_at(cat, level, classification, tier)
+    labels = {s: label for cid in ids for s, label in cat.services.get(cid, {}).items()}
+    if service is not None and service not in labels:
         raise NotFound(f"service {service} has no modelled demand at level {level!r}")
     cap = settings.max_export_features
-    args = [level, cid, use_tier or "", *(box or (None,) * 4), parent, cap + 1, 0, service]
+    args = [level, ids, use_tier or "", *(box or (None,) * 4), parent, cap + 1, 0, service]
     rows = await store.fetch(features_sql(store.backend, fmt == "geojson"), *args)
     if len(rows) > cap:
         raise LimitExceeded(
@@ -63,7 +63,7 @@ async def export(
     attribution = attribution_for([level])
     notes = [attribution]
     if service is not None:
-        notes.append(f"{MODELLED} (service {service}: {cat.services[cid][service]})")
+        notes.append(f"{MODELLED} (service {service}: {labels[service]})")
     filename = f"{level}-areas.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     keep = [p for p in PROPERTIES if service is not None or p not in ("demand_index", "band")]
@@ -73,7 +73,7 @@ async def export(
             "name": f"{level}-areas",
             "attribution": attribution,
             "notes": notes,
-            "classification": cid,
+            "classifications": ids,
             "tier": use_tier,
             "features": [feature(r, keep) for r in rows],
         }
@@ -81,8 +81,8 @@ async def export(
     out = io.StringIO()
     for note in notes:
         out.write(f"# {note}\n")
-    if cid:
-        out.write(f"# classification: {cid}, tier: {use_tier}\n")
+    if ids:
+        out.write(f"# classifications: {', '.join(ids)}; tier: {use_tier}\n")
     columns = [c for c in CSV_COLUMNS if c in keep or c in ("lon", "lat")]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

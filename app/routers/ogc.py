@@ -19,7 +19,7 @@ from app.routers.tiles import tile_service
 from app.store.levels import BY_NAME
 from app.store.queries.features import PROPERTIES, feature_sql, features_sql
 from app.tiles.attribution import attribution_for
-from app.tiles.features import classification_at, dumps, feature, level_or_404, parse_bbox, parse_properties
+from app.tiles.features import classifications_at, dumps, feature, level_or_404, parse_bbox, parse_properties
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 
@@ -150,11 +150,11 @@ async def items(
         raise BadRequest(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
     box = parse_bbox(bbox)
     keep = parse_properties(properties) or OGC_PROPERTIES
-    chosen, use_tier = classification_at(cat, level, classification, tier)
+    ids, use_tier = classifications_at(cat, level, classification, tier)
     limit = min(limit or settings.default_page_size, settings.max_page_size)
     args = [
         level,
-        chosen.classification_id if chosen else None,
+        ids,
         use_tier or "",
         *(box or (None,) * 4),
         None,
@@ -217,10 +217,8 @@ async def item(
 ) -> Response:
     cat = await tile_service(request).catalogue()
     level = level_or_404(cat, collection)
-    chosen, tier = classification_at(cat, level, None)
-    row = await store.fetchrow(
-        feature_sql(store.backend), level, code, chosen.classification_id if chosen else None, tier or ""
-    )
+    ids, tier = classifications_at(cat, level, None)
+    row = await store.fetchrow(feature_sql(store.backend), level, code, ids, tier or "")
     if row is None:
         raise NotFound(f"no area with code {code!r} in collection {level!r}")
     base = _base(request)

@@ -172,27 +172,33 @@ async def get_legend(
         "layer": tl.name,
         "level": level,
         "classification_id": req.classification_id,
+        "classifications": list(req.classifications),
         "tier": req.tier,
         "classes": [],
         "service": None,
         "attribution": attribution_for([level]),
     }
-    if req.classification_id and req.tier:
-        out["classes"] = await tiles.store.fetch(q.LEGEND_CLASSES, req.classification_id, req.tier)
-    if req.service is not None and req.classification_id:
-        label = cat.services.get(req.classification_id, {}).get(req.service)
-        if label is None:
+    if req.tier:
+        for cid in req.classifications:
+            out["classes"] += await tiles.store.fetch(q.LEGEND_CLASSES, cid, req.tier)
+    if req.service is not None:
+        modelled = [cid for cid in req.classifications if req.service in cat.services.get(cid, {})]
+        if not modelled:
             raise NotFound(f"service {req.service} has no modelled demand at level {level!r}")
         edges = {
-            r["scheme"]: json.loads(r["edges"])
-            for r in await tiles.store.fetch(q.LEGEND_BANDS, req.classification_id, req.service, level)
+            cid: {
+                r["scheme"]: json.loads(r["edges"])
+                for r in await tiles.store.fetch(q.LEGEND_BANDS, cid, req.service, level)
+            }
+            for cid in modelled
         }
         out["service"] = {
             "lgsl": req.service,
-            "label": label,
+            "label": cat.services[modelled[0]][req.service],
             "modelled": True,
             "note": MODELLED,
             "bands": ["low", "medium", "high"],
-            "band_edges": edges,
+            "band_edges": edges[modelled[0]],
+            "band_edges_by_classification": edges,
         }
     return out

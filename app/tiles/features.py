@@ -57,24 +57,24 @@ def level_or_404(cat: DataCatalogue, level: str) -> str:
     return level
 
 
-def classification_at(
+def classifications_at(
     cat: DataCatalogue, level: str, requested: str | None, tier: str | None = None
-) -> tuple[LevelClassification | None, str | None]:
-    """The classification (requested, else the level's default) and tier to describe a level with."""
-    options = cat.classifications.get(level, [])
-    chosen = options[0] if options else None
+) -> tuple[list[str], str | None]:
+    """Classifications to describe a level with (the requested one, else all, default first) and the tier."""
+    options = [c for c in cat.classifications.get(level, []) if c.tiers]
+    chosen: list[LevelClassification] = options
     if requested is not None:
-        matches = [c for c in options if c.classification_id == requested]
-        if not matches:
+        chosen = [c for c in options if c.classification_id == requested]
+        if not chosen:
             raise NotFound(f"classification {requested!r} has no predominant classes at level {level!r}")
-        chosen = matches[0]
-    if chosen is None:
+    if not chosen:
         if tier is not None:
             raise BadRequest(f"no classification is built for level {level!r}, so no tier applies")
-        return None, None
-    if tier is not None and tier not in chosen.tiers:
-        raise BadRequest(f"unknown tier {tier!r}; known tiers: {', '.join(chosen.tiers)}")
-    return chosen, tier or (chosen.tiers[0] if chosen.tiers else None)
+        return [], None
+    if tier is not None and not any(tier in c.tiers for c in chosen):
+        known = sorted({t for c in chosen for t in c.tiers})
+        raise BadRequest(f"unknown tier {tier!r}; known tiers: {', '.join(known)}")
+    return [c.classification_id for c in chosen], tier or chosen[0].tiers[0]
 
 
 def properties_of(row: dict[str, Any], keep: list[str] | None = None) -> dict[str, Any]:

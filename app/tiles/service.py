@@ -61,13 +61,17 @@ class TileRequest:
     z: int
     x: int
     y: int
-    classification_id: str | None
+    classifications: tuple[str, ...]  # most preferred first; each area shows the first it has
     tier: str | None
     service: int | None
 
     @property
+    def classification_id(self) -> str | None:
+        return self.classifications[0] if self.classifications else None
+
+    @property
     def key(self) -> tuple:
-        return (self.layer.name, self.z, self.x, self.y, self.classification_id, self.tier, self.service)
+        return (self.layer.name, self.z, self.x, self.y, self.classifications, self.tier, self.service)
 
 
 class TileService:
@@ -139,43 +143,25 @@ class TileService:
         check_tile(z, x, y, self.settings.max_zoom)
         level = level_for_zoom(layer, z, self.settings)
         strict = layer.name != AUTO
-        if strict:
-            self._check_names(cat, (level,), classification, tier, service)
-        else:
-            self._check_names(cat, layer.levels, classification, tier, service)
-        chosen = self._classification_at(cat, level, classification)
+        self._check_names(cat, (level,) if strict else layer.levels, classification, tier, service)
+        chosen = self.classifications_at(cat, level, classification)
+        ids = tuple(c.classification_id for c in chosen)
         use_tier = None
-        if chosen is not None:
-            use_tier = tier if tier in chosen.tiers else chosen.tiers[0] if chosen.tiers else None
-        use_service = None
-        if (
-            service is not None
-            and chosen is not None
-            and service in cat.services.get(chosen.classification_id, {})
-        ):
-            use_service = service
-        elif service is not None and not strict:
-            use_service = service  # drawn where modelled; other areas carry no demand
-        return TileRequest(
-            layer,
-            level,
-            z,
-            x,
-            y,
-            chosen.classification_id if chosen else None,
-            use_tier,
-            use_service,
-        )
+        if chosen:
+            use_tier = tier if tier and any(tier in c.tiers for c in chosen) else chosen[0].tiers[0]
+        use_service = service
+        if service is not None and strict and not any(service in cat.services.get(i, {}) for i in ids):
+            use_service = None
+        return TileRequest(layer, level, z, x, y, ids, use_tier, use_service)
 
     @staticmethod
-    def _classification_at(
+    def classifications_at(
         cat: DataCatalogue, level: str, requested: str | None
-    ) -> LevelClassification | None:
-        options = cat.classifications.get(level, [])
-        for option in options:
-            if option.classification_id == requested:
-                return option
-        return options[0] if options else None
+    ) -> list[LevelClassification]:
+        """The classifications to draw at a level: the requested one if it is there, else all, default first."""
+        options = [c for c in cat.classifications.get(level, []) if c.tiers]
+        picked = [c for c in options if c.classification_id == requested]
+        return picked or options
 
     @staticmethod
     def _check_names(
@@ -194,12 +180,7 @@ class TileService:
             known = sorted({t for c in chosen for t in c.tiers})
             raise BadRequest(f"unknown tier {tier!r}; known tiers: {', '.join(known)}")
         if service is not None:
-            if len(levels) == 1:
-                # the classification the tile will use at this level
-                pick = chosen[0] if chosen else None
-                modelled = cat.services.get(pick.classification_id, {}) if pick else {}
-            else:
-                modelled = {s for c in chosen for s in cat.services.get(c.classification_id, {})}
+            modelled = {s for c in chosen for s in cat.services.get(c.classification_id, {})}
             if service not in modelled:
                 raise NotFound(f"service {service} has no modelled demand for this layer")
 
@@ -217,16 +198,20 @@ class TileService:
     async def _make(self, req: TileRequest, version: str) -> Tile:
         backend = self.store.backend
         column = geometry_column(req.level, req.z)
-        sql = q.tile_sql(backend, req.layer.name, column, req.service is not None)
+        several = len(req.classifications) > 1
+        sql = q.tile_sql(backend, req.layer.name, column, req.service is not None, several)
         cap = self.settings.max_features_per_tile
-        args: list[Any] = [req.z, req.x, req.y, req.level, req.classification_id, req.tier or "", cap]
+        args: list[Any] = [req.z, req.x, req.y, req.level, list(req.classifications), req.tier or "", cap]
         if req.service is not None:
             args.append(req.service)
         if backend == "duckdb":
             args.extend(tile_lonlat_bounds(req.z, req.x, req.y, pad=BUFFER / EXTENT + 1e-6))
         row = await self.store.fetchrow(sql, *args)
+        capped = bool(row) and int(row["candidates"]) > cap
+        if capped:
+            args[6] = cap - 1  # the statement keeps $7 + 1 areas: exactly the cap this time
+            row = await self.store.fetchrow(sql, *args)
         features = int(row["features"]) if row else 0
-        capped = features > cap
         if capped:
             log.warning(
                 "tile %s/%d/%d/%d has more than %d features: capped (raise INSIGHT_MAX_FEATURES_PER_TILE "
@@ -237,4 +222,4 @@ class TileService:
                 req.y,
                 cap,
             )
-        return make_tile(row["tile"] if row else None, version, req.level, min(features, cap), capped)
+        return make_tile(row["tile"] if row else None, version, req.level, features, capped)

@@ -205,7 +205,16 @@ async function renderLegend() {
   const seen = drawn.get(z) || { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false };
   let legend = null;
   try {
-    legend = await api.get('/tiles/auto/legend.json', legendParams(s, z), { cached: true });
+    // Ask for the service's bands only where it is modelled (a UK-only service has none on NUTS).
+    legend = await api.get('/tiles/auto/legend.json', { z, tier: s.tier }, { cached: true });
+    if (s.theme === 'service' && s.service) {
+      const services = await ref.modelledServices();
+      const chosen = services.find((x) => String(x.lgsl) === s.service);
+      const family = String(legend.level || '').startsWith('nuts') ? 'europe' : 'uk';
+      legend = chosen && (chosen.families || []).includes(family)
+        ? await api.get('/tiles/auto/legend.json', legendParams(s, z), { cached: true })
+        : { ...legend, service: null };
+    }
   } catch (err) {
     legend = null;
   }

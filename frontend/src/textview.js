@@ -97,13 +97,14 @@ function classSection(c, detail, where) {
     if (!where) return '';
     const hits = where.rows.filter((r) => r.predominant_code === k.code).sort((a, b) => (b.households || 0) - (a.households || 0));
     const total = where.rows.length;
-    if (!hits.length) return h('p', { class: 'where' }, `Not the predominant class of any of the ${fmt.count(total)} ${where.label.toLowerCase()} areas loaded.`);
-    return h('p', { class: 'where' }, `Most common in: predominant in ${fmt.count(hits.length)} of ${fmt.count(total)} ${where.label.toLowerCase()} areas, e.g. `,
+    const of = `${fmt.count(total)} areas loaded at level “${where.label}”`;
+    if (!hits.length) return h('p', { class: 'where' }, `Where it is most common: not the predominant class of any of the ${of}.`);
+    return h('p', { class: 'where' }, `Where it is most common: predominant in ${fmt.count(hits.length)} of the ${of}, e.g. `,
       hits.slice(0, 5).map((r) => `${r.name} (${r.code})`).join(', '), '.');
   };
   const entry = (k) =>
     h('li', { class: `class tier-${k.tier}`, dataset: { code: k.code } },
-      h('h5', {}, swatch(k.colour), `${k.code} ${k.name}`, h('span', { class: 'hint' }, ` ${k.colour || ''}`)),
+      h('h5', {}, swatch(k.colour), `${k.code} ${k.name}`, h('span', { class: 'hint colour-code' }, `\u00a0colour ${k.colour || 'none'}`)),
       k.description ? paragraphs(k.description) : '',
       k.tier === top ? commonText(k) : '',
       children(k.code).length ? h('details', {}, h('summary', {}, `${children(k.code).length} ${c.tiers[c.tiers.indexOf(k.tier) + 1] || 'sub'}s`),
@@ -118,29 +119,51 @@ function classSection(c, detail, where) {
   );
 }
 
-async function build() {
-  const servicesEl = $('t-services');
-  const classesEl = $('t-classes');
-  servicesEl.replaceChildren(h('p', { class: 'loading' }, 'Loading services…'));
-  classesEl.replaceChildren(h('p', { class: 'loading' }, 'Loading classes…'));
+async function buildServices(el) {
+  el.replaceChildren(h('p', { class: 'loading' }, 'Loading services…'));
   try {
     const [services, classifications] = await Promise.all([ref.modelledServices(), ref.classifications()]);
     const tiersById = Object.fromEntries(classifications.map((c) => [c.id, c.tiers]));
     const articles = await Promise.all(services.map((s) => serviceArticle(s, tiersById)));
-    servicesEl.replaceChildren(...(articles.length ? articles : [h('p', {}, 'No service is modelled yet: run `insight build all`.')]));
-    const sections = await Promise.all(
-      classifications.map(async (c) => {
+    el.replaceChildren(...(articles.length ? articles : [h('p', {}, 'No service is modelled yet: run `insight build all`.')]));
+    return true;
+  } catch (err) {
+    el.replaceChildren(h('p', { class: 'error-inline', role: 'alert' }, err.message));
+    status.showError(err.message);
+    return false;
+  }
+}
+
+// Each classification is its own section: one failing to load does not hide the others.
+async function buildClasses(el) {
+  el.replaceChildren(h('p', { class: 'loading' }, 'Loading classes…'));
+  let classifications;
+  try {
+    classifications = await ref.classifications();
+  } catch (err) {
+    el.replaceChildren(h('p', { class: 'error-inline', role: 'alert' }, err.message));
+    return false;
+  }
+  let ok = true;
+  const sections = await Promise.all(
+    classifications.map(async (c) => {
+      try {
         const [detail, where] = await Promise.all([ref.classification(c.id), whereCommon(c)]);
         return classSection(c, detail, where);
-      }),
-    );
-    classesEl.replaceChildren(...sections);
-  } catch (err) {
-    servicesEl.replaceChildren(h('p', { class: 'error-inline', role: 'alert' }, err.message));
-    classesEl.replaceChildren();
-    status.showError(err.message);
-    started = false;
-  }
+      } catch (err) {
+        ok = false;
+        return h('article', { class: 'classification', id: `cls-${c.id}` }, h('h4', {}, c.name),
+          h('p', { class: 'error-inline', role: 'alert' }, err.message));
+      }
+    }),
+  );
+  el.replaceChildren(...sections);
+  return ok;
+}
+
+async function build() {
+  const [services, classes] = await Promise.all([buildServices($('t-services')), buildClasses($('t-classes'))]);
+  if (!services || !classes) started = false; // try again next time the view is shown
 }
 
 export async function showText() {

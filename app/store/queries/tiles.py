@@ -1,19 +1,21 @@
 """Vector tile SQL: one statement per (layer, geometry column, with/without a service), built once.
 
-Parameters, both backends: ``$1`` z, ``$2`` x, ``$3`` y, ``$4`` level, ``$5`` classification
-(or NULL), ``$6`` tier, ``$7`` feature cap; then ``$8`` LGSL when a service is drawn; DuckDB
+Parameters, both backends: ``$1`` z, ``$2`` x, ``$3`` y, ``$4`` level, ``$5`` the
+classifications to draw, most preferred first (an area shows the first one it has), ``$6`` tier, ``$7`` feature cap; then ``$8`` LGSL when a service is drawn; DuckDB
 adds the tile's padded EPSG:4326 bounds (west, south, east, north) after those, to skip rows
 by their stored bounding boxes (it has no spatial index on the table).
 
 The layer name and geometry column come from the start-up catalogue, never from the request.
-One row back: ``tile`` (MVT bytes, or NULL/empty when no feature) and ``features`` (kept
-features, at most cap + 1: more than the cap means the tile was capped).
+One row back: ``tile`` (MVT bytes, or NULL/empty when no feature), ``features`` (drawn) and
+``candidates`` (areas considered, at most cap + 1). More candidates than the cap means the
+tile must be capped: the caller runs it again with the cap lowered by one (LIMIT = cap).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from app.store.queries import Dialects, sql_for
 from app.tiles.grid import BUFFER, EXTENT
 
 GEOMETRY_COLUMNS = ("geom_gen", "geom_3857")
@@ -21,49 +23,95 @@ GEOMETRY_COLUMNS = ("geom_gen", "geom_3857")
 _PROPERTIES = """a.code, a.name, a.level, p.households, p.class_code, pc.name AS class_name,
          pc.colour, p.share, p.margin, p.mixed"""
 
-_JOINS = """LEFT JOIN predominant p ON p.classification_id = $5 AND p.level = a.level
+_IN_LIST = Dialects(
+    postgis="p.classification_id = ANY($5::text[])",
+    duckdb="list_contains($5::VARCHAR[], p.classification_id)",
+)
+_PREFERENCE = Dialects(
+    postgis="array_position($5::text[], p.classification_id)",
+    duckdb="list_position($5::VARCHAR[], p.classification_id)",
+)
+
+_JOINS = """LEFT JOIN predominant p ON {in_list} AND p.level = a.level
        AND p.code = a.code AND p.tier = $6
   LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code"""
 
 _SERVICE_JOIN = """
-  LEFT JOIN demand d ON d.classification_id = $5 AND d.lgsl = $8 AND d.level = a.level AND d.code = a.code"""
+  LEFT JOIN demand d ON d.classification_id = p.classification_id AND d.lgsl = $8 AND d.level = a.level
+       AND d.code = a.code"""
 
 
 @lru_cache(maxsize=256)
-def tile_sql(backend: str, layer: str, column: str, with_service: bool) -> str:
-    """The tile statement for one layer and geometry column (see the module docstring)."""
+def tile_sql(backend: str, layer: str, column: str, with_service: bool, several: bool = False) -> str:
+    """The tile statement for one layer and geometry column (see the module docstring).
+
+    ``several``: more than one classification is listed, so an area that has several keeps
+    only its most preferred one (``DISTINCT ON``); with one, that step is left out.
+    """
     if column not in GEOMETRY_COLUMNS or not layer.isidentifier():
         raise ValueError(f"bad tile layer/column {layer!r}/{column!r}")
     properties = _PROPERTIES + (", d.demand_index, d.band" if with_service else "")
-    joins = _JOINS + (_SERVICE_JOIN if with_service else "")
+    joins = _JOINS.format(in_list=sql_for(_IN_LIST, backend)) + (_SERVICE_JOIN if with_service else "")
+    distinct = "DISTINCT ON (a.code) " if several else ""
+    order = f"ORDER BY a.code, {sql_for(_PREFERENCE, backend)}" if several else ""
     if backend == "postgis":
+        # Candidates first, each with a lateral index probe for its predominant class (the
+        # preferred classification first when several are listed); names and colours joined
+        # once afterwards; one aggregate, so ST_AsMVTGeom runs once per area.
+        pick = (
+            "p.classification_id = ANY($5::text[])",
+            "ORDER BY array_position($5::text[], p.classification_id) LIMIT 1",
+        )
+        if not several:
+            pick = ("p.classification_id = ($5::text[])[1]", "")
+        demand = (
+            "\n  LEFT JOIN demand d ON d.classification_id = s.classification_id AND d.lgsl = $8::integer"
+            "\n       AND d.level = s.level AND d.code = s.code"
+            if with_service
+            else ""
+        )
+        outer = _PROPERTIES.replace("a.", "s.").replace("p.", "s.") + (
+            ", d.demand_index, d.band" if with_service else ""
+        )
         return f"""
-WITH env AS (SELECT ST_TileEnvelope($1::integer, $2::integer, $3::integer) AS box),
-feat AS (
-  SELECT {properties},
-         ST_AsMVTGeom(a.{column}, env.box, {EXTENT}, {BUFFER}, true) AS geom
-  FROM area a CROSS JOIN env
-  {joins}
-  WHERE a.level = $4::text AND a.{column} && ST_Expand(env.box, (ST_XMax(env.box) - ST_XMin(env.box)) * {BUFFER / EXTENT})
-),
-kept AS MATERIALIZED (SELECT * FROM feat WHERE geom IS NOT NULL LIMIT $7::integer + 1)
-SELECT (SELECT ST_AsMVT(k.*, '{layer}', {EXTENT}, 'geom') FROM (SELECT * FROM kept LIMIT $7::integer) k) AS tile,
-       (SELECT count(*) FROM kept) AS features
+WITH env AS (SELECT ST_TileEnvelope($1::integer, $2::integer, $3::integer) AS box)
+SELECT ST_AsMVT(t, '{layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+FROM (
+  SELECT {outer},
+         ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
+  FROM (
+    SELECT a.code, a.name, a.level, a.{column} AS g, p.classification_id, p.households, p.class_code,
+           p.share, p.margin, p.mixed
+    FROM area a CROSS JOIN env
+    LEFT JOIN LATERAL (
+      SELECT p.classification_id, p.households, p.class_code, p.share, p.margin, p.mixed
+      FROM predominant p
+      WHERE {pick[0]} AND p.level = a.level AND p.code = a.code AND p.tier = $6::text
+      {pick[1]}
+    ) p ON true
+    WHERE a.level = $4::text
+      AND a.{column} && ST_Expand(env.box, (ST_XMax(env.box) - ST_XMin(env.box)) * {BUFFER / EXTENT})
+    LIMIT $7::integer + 1
+  ) s
+  CROSS JOIN env
+  LEFT JOIN profile_class pc ON pc.classification_id = s.classification_id AND pc.code = s.class_code{demand}
+) t
 """
     first = 9 if with_service else 8
     west, south, east, north = (f"${first + i}" for i in range(4))
     return f"""
 WITH feat AS (
-  SELECT {properties},
+  SELECT {distinct}{properties},
          ST_AsMVTGeom(a.{column}, ST_Extent(ST_TileEnvelope($1::INTEGER, $2::INTEGER, $3::INTEGER)),
                       {EXTENT}, {BUFFER}, true) AS geom
   FROM area a
   {joins}
   WHERE a.level = $4 AND a.maxx >= {west} AND a.minx <= {east} AND a.maxy >= {south} AND a.miny <= {north}
+  {order}
 ),
 kept AS MATERIALIZED (SELECT * FROM feat WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) LIMIT $7 + 1)
-SELECT (SELECT ST_AsMVT(k, '{layer}', {EXTENT}, 'geom') FROM (SELECT * FROM kept LIMIT $7) k) AS tile,
-       (SELECT count(*) FROM kept) AS features
+SELECT (SELECT ST_AsMVT(k, '{layer}', {EXTENT}, 'geom') FROM kept k) AS tile,
+       (SELECT count(*) FROM kept) AS features, (SELECT count(*) FROM kept) AS candidates
 """
 
 
@@ -93,7 +141,7 @@ ORDER BY m.classification_id, m.lgsl
 
 # Legend: $1 classification, $2 tier
 LEGEND_CLASSES = """
-SELECT code, name, colour, parent_code FROM profile_class
+SELECT classification_id, code, name, colour, parent_code FROM profile_class
 WHERE classification_id = $1::text AND tier = $2::text
 ORDER BY sort, code
 """

@@ -116,7 +116,7 @@ def sample_points(n: int, land, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(out) + rng.uniform(-0.5, 0.5, (n, 2))
 
 
-def tessellate(n: int, land, rng: np.random.Generator) -> np.ndarray:
+def tessellate(n: int, land, rng: np.random.Generator, segment_m: float = SEGMENT_M) -> np.ndarray:
     """Gap-free OA-sized cells in BNG metres with wiggly, shared edges (~80 vertices each)."""
     import shapely
 
@@ -127,8 +127,8 @@ def tessellate(n: int, land, rng: np.random.Generator) -> np.ndarray:
     cells = np.asarray(shapely.get_parts(cells))
     cells = shapely.intersection(cells, land)
     cells = cells[~shapely.is_empty(cells) & (shapely.area(cells) > 1.0)]
-    cells = shapely.segmentize(cells, SEGMENT_M)
-    amp, wl = SEGMENT_M * 0.25, SEGMENT_M * 3.5
+    cells = shapely.segmentize(cells, segment_m)
+    amp, wl = segment_m * 0.25, segment_m * 3.5
     k = 2 * np.pi / wl
 
     def wiggle(c: np.ndarray) -> np.ndarray:
@@ -138,6 +138,42 @@ def tessellate(n: int, land, rng: np.random.Generator) -> np.ndarray:
         return c + np.c_[dx, dy]
 
     return shapely.transform(cells, wiggle)
+
+
+def load_wards(db: str, data_dir: Path, n: int, seed: int) -> None:
+    """Ward-sized cells (what ``auto`` draws at city zooms), edges every 100 m, with a class each."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from app.settings import Settings
+    from app.store import open_writer
+    from boundaries.geometry import area_rows
+
+    rng = np.random.default_rng(seed + 1)
+    cells = tessellate(n, uk_land_bng(data_dir), rng, segment_m=100.0)
+    codes = [f"E05{i:06d}" for i in range(len(cells))]
+    frame = gpd.GeoDataFrame({"code": codes, "name": codes, "parent_code": None}, geometry=cells, crs=27700)
+    rows = area_rows(frame, "ward").assign(source_id="bench-ward", country="UK")
+    pred = pd.DataFrame(
+        {
+            "classification_id": "oac2021",
+            "level": "ward",
+            "code": codes,
+            "tier": "supergroup",
+            "class_code": rng.integers(1, 9, len(codes)).astype(str),
+            "households": rng.integers(2000, 9000, len(codes)).astype(float),
+            "share": 0.4,
+            "margin": 0.1,
+            "mixed": False,
+        }
+    )
+    with open_writer(Settings(database_url=db, data_dir=data_dir)) as writer, writer.transaction() as tx:
+        tx.execute("DELETE FROM area WHERE level = 'ward'")
+        tx.execute("DELETE FROM predominant WHERE level = 'ward'")
+        tx.insert_frame("area", rows)
+        tx.insert_frame("predominant", pred)
+        tx.bump_data_version()
+    log(f"loaded {len(rows)} wards")
 
 
 def load(db: str, data_dir: Path, n: int, seed: int) -> None:
@@ -244,6 +280,7 @@ def load(db: str, data_dir: Path, n: int, seed: int) -> None:
         conn.execute("CLUSTER bench_oa USING bench_oa_geom_gist")
         conn.execute("VACUUM ANALYZE")
     log(f"loaded {len(areas)} areas in {time.time() - t0:.0f}s")
+    load_wards(db, data_dir, 9000, seed)
 
 
 # --- tiles -------------------------------------------------------------------------------------------
@@ -460,7 +497,8 @@ def measure(
     try:
         for z in (14, 10):
             bench("ours oa, cold", OURS_PORT, ours_oa, z, seconds, connections)
-        bench("ours auto, cold", OURS_PORT, ours_auto, 6, seconds, connections)
+        for z in (10, 6):  # auto: wards at z10, NUTS 3 at z6
+            bench("ours auto, cold", OURS_PORT, ours_auto, z, seconds, connections)
         bench("ours oa, cold", OURS_PORT, ours_oa, 6, heavy, 2, warmup=0)
     finally:
         stop(procs)
@@ -471,6 +509,7 @@ def measure(
         for label, tpl, z in (
             ("ours oa, warm", ours_oa, 14),
             ("ours oa, warm", ours_oa, 10),
+            ("ours auto, warm", ours_auto, 10),
             ("ours auto, warm", ours_auto, 6),
         ):
             for p in paths(tpl, z):  # several passes so that every process has every tile

@@ -148,3 +148,105 @@ def share_matrix(composition: pd.DataFrame, tier: str, classes: list[str] | None
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = np.where(total > 0, matrix / total, 0.0)
     return wide.index.to_numpy(), list(wide.columns), shares
+
+
+class CompositionMatrix:
+    """Households per area × finest class as a sparse matrix, with every tier's class index.
+
+    The fast form of :func:`base_composition` and :func:`aggregate` for a national rebuild:
+    class codes become integer columns once, a parent level is one sparse product with a
+    child → parent indicator matrix, and a coarser tier is one product with a finest → tier
+    indicator matrix. Long frames are produced only for writing.
+
+    Parameters
+    ----------
+    area_class : DataFrame
+        ``area_code, class_code`` (finest tier), one row per base area.
+    households : Series
+        Households per base area; areas without a count are left out.
+    lookup : DataFrame
+        From :func:`tier_lookup`.
+    """
+
+    def __init__(self, area_class: pd.DataFrame, households: pd.Series, lookup: pd.DataFrame) -> None:
+        from scipy import sparse
+
+        require_columns(area_class, ["area_code", "class_code"], "area_class")
+        codes_all = area_class["area_code"].to_numpy()
+        if area_class["area_code"].duplicated().any():
+            dup = area_class.loc[area_class["area_code"].duplicated(), "area_code"].iloc[0]
+            raise ValueError(f"area {dup!r} has more than one class")
+        self.tiers = list(lookup.columns)
+        self.finest = [str(c) for c in sorted(lookup.index)]
+        cls = pd.Index(self.finest).get_indexer(area_class["class_code"].to_numpy())
+        if (cls < 0).any():
+            bad = area_class["class_code"].to_numpy()[cls < 0]
+            raise ValueError(f"unknown class code(s) {sorted(set(bad))[:5]}")
+        hh = households.reindex(codes_all).to_numpy(float)
+        keep = ~np.isnan(hh)
+        self.codes = codes_all[keep]
+        self.households = non_negative(hh[keep], "households")
+        self.class_index = cls[keep]
+        n = len(self.codes)
+        self.base = sparse.csr_matrix(
+            (self.households, (np.arange(n), self.class_index)), shape=(n, len(self.finest))
+        )
+        # finest → tier indicator matrices, tier classes sorted by code (ties go to the lower code)
+        self.tier_classes: dict[str, list[str]] = {}
+        self.to_tier: dict[str, object] = {}
+        for tier in self.tiers:
+            ancestors = lookup[tier].reindex(self.finest).to_numpy()
+            names = sorted({str(a) for a in ancestors})
+            col = pd.Index(names).get_indexer(ancestors)
+            self.tier_classes[tier] = names
+            self.to_tier[tier] = sparse.csr_matrix(
+                (np.ones(len(self.finest)), (np.arange(len(self.finest)), col)),
+                shape=(len(self.finest), len(names)),
+            )
+
+    def parent(self, parent_of: pd.Series) -> tuple[np.ndarray, object]:
+        """Parent codes and their finest-class households (sparse), summed from the base areas."""
+        from scipy import sparse
+
+        if parent_of.index.duplicated().any():
+            raise ValueError("a child area has more than one parent at the same level")
+        parents = parent_of.reindex(self.codes).to_numpy()
+        has = pd.notna(parents)
+        idx, uniques = pd.factorize(parents[has], sort=True)
+        rows = np.flatnonzero(has)
+        indicator = sparse.csr_matrix(
+            (np.ones(len(rows)), (idx, rows)), shape=(len(uniques), len(self.codes))
+        )
+        return np.asarray(uniques, dtype=object), (indicator @ self.base).tocsr()
+
+    def tier_column(self, tier: str) -> np.ndarray:
+        """Column index at ``tier`` of each finest class."""
+        return self.to_tier[tier].indices
+
+    def base_long(self, rows: np.ndarray, tier: str) -> pd.DataFrame:
+        """Base-area rows (positions ``rows``) at ``tier``, zero counts kept."""
+        names = np.asarray(self.tier_classes[tier], dtype=object)
+        return pd.DataFrame(
+            {
+                "code": self.codes[rows].astype(object),
+                "tier": tier,
+                "class_code": names[self.tier_column(tier)[self.class_index[rows]]],
+                "households": self.households[rows],
+            }
+        )
+
+    def long(self, codes: np.ndarray, matrix, tier: str) -> pd.DataFrame:
+        """``code, tier, class_code, households`` rows of ``matrix`` at ``tier`` (zeros left out)."""
+        tiered = (matrix @ self.to_tier[tier]).tocoo()
+        nz = tiered.data > 0
+        rows, cols, values = tiered.row[nz], tiered.col[nz], tiered.data[nz]
+        order = np.lexsort((cols, rows))
+        names = np.asarray(self.tier_classes[tier], dtype=object)
+        return pd.DataFrame(
+            {
+                "code": codes[rows[order]],
+                "tier": tier,
+                "class_code": names[cols[order]],
+                "households": values[order],
+            }
+        )

@@ -52,16 +52,20 @@ def demand_index(
         return np.where(h > 0, 100.0 * (e / h) / ref, np.nan)
 
 
-def band_edges(values: np.ndarray, scheme: str, high: float = 110.0, low: float = 90.0) -> list[float]:
+def band_edges(
+    values: np.ndarray, scheme: str, high: float = 110.0, low: float = 90.0, is_sorted: bool = False
+) -> list[float]:
     """Upper bounds of the low, medium and high bands under ``scheme``.
 
     ``thresholds``: low ≤ ``low`` < medium < ``high`` ≤ high, edges ``[low, high, max]``
     (a value equal to ``high`` is high). ``quantiles``: tertiles. ``natural_breaks``:
     Fisher–Jenks with k = 3 (exact on up to 1,000 distinct values; above that on 1,000
-    equal-count bins of the sorted values, each weighted by its count).
+    equal-count bins of the sorted values, each weighted by its count). ``is_sorted``: the
+    values are finite and ascending already (saves a sort per scheme on large levels).
     """
     v = np.asarray(values, float)
-    v = v[np.isfinite(v)]
+    if not is_sorted:
+        v = np.sort(v[np.isfinite(v)])
     if v.size == 0:
         raise ValueError("no finite values to band")
     top = float(v.max())
@@ -74,7 +78,7 @@ def band_edges(values: np.ndarray, scheme: str, high: float = 110.0, low: float 
         bins = np.unique(np.percentile(v, np.linspace(1 / 3, 1, 3) * 100))
         return [float(b) for b in _pad3(bins, top)]
     if scheme == "natural_breaks":
-        return [float(b) for b in _pad3(fisher_jenks(v, 3), top)]
+        return [float(b) for b in _pad3(fisher_jenks(v, 3, is_sorted=True), top)]
     raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
 
 
@@ -102,19 +106,23 @@ def assign_bands(values: np.ndarray, edges: list[float], scheme: str = "quantile
     return np.where(np.isnan(v), "medium", out).astype(object)
 
 
-def fisher_jenks(values: np.ndarray, k: int = 3, max_bins: int = 1000) -> list[float]:
+def fisher_jenks(values: np.ndarray, k: int = 3, max_bins: int = 1000, is_sorted: bool = False) -> list[float]:
     """Upper bounds of ``k`` classes minimising the within-class sum of squares (Fisher–Jenks).
 
     Distinct values are weighted by their counts, so the result equals the classic algorithm's;
     beyond ``max_bins`` distinct values the sorted data are cut into ``max_bins`` equal-count
     bins (weighted means), which keeps the cost bounded for hundreds of thousands of areas.
     """
-    v = np.sort(np.asarray(values, float)[np.isfinite(values)])
+    v = np.asarray(values, float)
+    if not is_sorted:
+        v = np.sort(v[np.isfinite(v)])
     if v.size == 0:
         raise ValueError("no finite values")
     if k < 1:
         raise ValueError("k must be at least 1")
-    uniq, counts = np.unique(v, return_counts=True)
+    starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
+    uniq = v[starts]
+    counts = np.diff(np.append(starts, v.size))
     if uniq.size <= k:
         return [float(u) for u in uniq]
     if uniq.size > max_bins:

@@ -8,6 +8,7 @@ difference) is flagged mixed.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from geo._checks import require_columns
@@ -54,3 +55,64 @@ def predominant(composition: pd.DataFrame, mixed_margin: float = 0.05) -> pd.Dat
     return out[
         ["code", "tier", "class_code", "runner_up_code", "households", "share", "margin", "mixed"]
     ].astype({"mixed": bool, "share": float, "margin": float})
+
+
+def predominant_matrix(
+    codes: np.ndarray, matrix: np.ndarray, classes: list[str], tier: str, mixed_margin: float = 0.05
+) -> pd.DataFrame:
+    """:func:`predominant` on a dense area × class matrix (columns sorted by class code).
+
+    ``argmax`` returns the first maximum, so with columns in code order ties go to the lower
+    code, as in :func:`predominant`. Areas with no households get no row.
+    """
+    if not 0 <= mixed_margin <= 1:
+        raise ValueError("mixed_margin must be within [0, 1]")
+    m = np.asarray(matrix, float)
+    total = m.sum(axis=1)
+    ok = total > 0
+    m, total, codes = m[ok], total[ok], np.asarray(codes, dtype=object)[ok]
+    rows = np.arange(m.shape[0])
+    first = m.argmax(axis=1)
+    top = m[rows, first]
+    rest = m.copy()
+    rest[rows, first] = -1.0
+    second = rest.argmax(axis=1) if m.shape[1] > 1 else np.zeros_like(first)
+    runner = rest[rows, second] if m.shape[1] > 1 else np.zeros(len(rows))
+    has_runner = runner > 0
+    share = top / total
+    runner_share = np.where(has_runner, runner / np.where(has_runner, total, 1.0), 0.0)
+    margin = share - runner_share
+    names = np.asarray(classes, dtype=object)
+    runner_code = np.where(has_runner, names[second], None)
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "tier": tier,
+            "class_code": names[first],
+            "runner_up_code": runner_code,
+            "households": top,
+            "share": share,
+            "margin": margin,
+            "mixed": margin < mixed_margin,
+        }
+    )
+
+
+def predominant_single(codes: np.ndarray, households: np.ndarray, classes: np.ndarray, tier: str,
+                       mixed_margin: float = 0.05) -> pd.DataFrame:
+    """:func:`predominant` for areas holding one class each (base areas): share and margin 1."""
+    h = np.asarray(households, float)
+    ok = h > 0
+    n = int(ok.sum())
+    return pd.DataFrame(
+        {
+            "code": np.asarray(codes, dtype=object)[ok],
+            "tier": tier,
+            "class_code": np.asarray(classes, dtype=object)[ok],
+            "runner_up_code": np.full(n, None, dtype=object),
+            "households": h[ok],
+            "share": np.ones(n),
+            "margin": np.ones(n),
+            "mixed": np.full(n, 1.0 < mixed_margin),
+        }
+    )

@@ -326,6 +326,9 @@ def test_text_view_has_one_propensity_bar_per_class(page: Page, api: httpx.Clien
     assert article.locator(".drivers li").count() >= 1
     page.page.locator("#t-classes article.classification").first.wait_for()
     assert page.page.locator("#t-classes .where").count() > 0
+    page.page.locator(".toc a[href='#classes-h']").click()  # an in-page link keeps the view
+    assert page.page.locator("#view-text").is_visible()
+    assert page.state().get("view") == "text"
     page.settle()
     page.shot("text")
 

@@ -42,6 +42,17 @@ function start() {
       $('main').focus({ preventScroll: true });
     }),
   );
+  // In-page links (skip link, table of contents) must not replace the state in the hash.
+  document.addEventListener('click', (e) => {
+    const link = e.target.closest && e.target.closest('a[href^="#"]');
+    if (!link || link.getAttribute('href').includes('=')) return;
+    const target = document.getElementById(link.getAttribute('href').slice(1));
+    if (!target) return;
+    e.preventDefault();
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.scrollIntoView({ block: 'start' });
+    target.focus({ preventScroll: true });
+  });
   state.subscribe((s, changed) => {
     if (changed.has('view')) show(s.view);
   });

@@ -6,9 +6,10 @@
 import * as api from './api.js';
 import * as state from './state.js';
 import * as status from './status.js';
-import { $, h, swatch } from './dom.js';
-import { BANDS, BAND_COLOURS, NO_DATA, bandRanges } from './format.js';
-import * as ref from './refdata.js';
+import { $, h } from './dom.js';
+import { BAND_COLOURS, NO_DATA } from './format.js';
+import { renderLegend as drawLegend } from './legend.js';
+import { initThemeControls } from './theme.js';
 
 const FALLBACK_ATTRIBUTION =
   '© EuroGeographics for the administrative boundaries; source: Eurostat/GISCO · ' +
@@ -58,8 +59,10 @@ function record(p, z) {
   if (!drawn.has(z)) drawn.set(z, { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false });
   const seen = drawn.get(z);
   if (p.level) seen.levels.add(p.level);
-  if (p.class_code) seen.classes.set(p.class_code, { name: p.class_name, colour: p.colour });
+  // keyed by code and name: two classifications (say OAC 2011 and 2021) share codes like "1"
+  if (p.class_code) seen.classes.set(`${p.class_code}|${p.class_name}`, { code: p.class_code, name: p.class_name, colour: p.colour });
   if (isMixed(p)) seen.mixed = true;
+  if (!p.class_code) seen.unclassified = true;
   seen.bands.add(p.band || 'none');
 }
 
@@ -187,136 +190,14 @@ function onMapKey(e) {
   if (p && p.code) state.set({ area: p.code });
 }
 
+function renderLegend() {
+  if (!map) return undefined;
+  const z = currentTileZoom();
+  return drawLegend(z, drawn.get(z), currentTileZoom);
+}
+
 function currentTileZoom() {
   return Math.min(Math.round(map.getZoom()), maxNativeZoom());
-}
-
-function legendParams(s, z) {
-  return s.theme === 'service' && s.service ? { z, service: s.service } : { z, tier: s.tier };
-}
-
-// The legend: the server's list for this zoom (names, colours, band edges), kept to what the
-// tiles on screen actually drew, so it never shows a class the map does not.
-async function renderLegend() {
-  if (!map) return;
-  const el = $('legend');
-  const s = state.get();
-  const z = currentTileZoom();
-  const seen = drawn.get(z) || { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false };
-  let legend = null;
-  try {
-    // Ask for the service's bands only where it is modelled (a UK-only service has none on NUTS).
-    legend = await api.get('/tiles/auto/legend.json', { z, tier: s.tier }, { cached: true });
-    if (s.theme === 'service' && s.service) {
-      const services = await ref.modelledServices();
-      const chosen = services.find((x) => String(x.lgsl) === s.service);
-      const family = String(legend.level || '').startsWith('nuts') ? 'europe' : 'uk';
-      legend = chosen && (chosen.families || []).includes(family)
-        ? await api.get('/tiles/auto/legend.json', legendParams(s, z), { cached: true })
-        : { ...legend, service: null };
-    }
-  } catch (err) {
-    legend = null;
-  }
-  if (z !== currentTileZoom()) return; // the map moved on meanwhile
-  const levelNames = await Promise.all([...seen.levels].map((lv) => ref.levelLabel(lv)));
-  const levelText = levelNames.length ? `Areas shown: ${levelNames.join(', ')}.` : 'No areas drawn in view.';
-  const foot = [h('p', { class: 'legend-sub' }, levelText)];
-  if (legend && legend.attribution) foot.push(h('p', { class: 'legend-sub' }, legend.attribution));
-  if (s.theme === 'service' && s.service) {
-    const services = await ref.modelledServices().catch(() => []);
-    const chosen = services.find((x) => String(x.lgsl) === s.service);
-    const edgeSets = (legend && legend.service && legend.service.band_edges) || {};
-    const ranges = bandRanges(edgeSets.thresholds || Object.values(edgeSets)[0]);
-    const items = BANDS.filter((b) => seen.bands.has(b) || !seen.bands.size).map((b) =>
-      h('li', { dataset: { band: b } }, swatch(BAND_COLOURS[b]), h('span', {}, `${b[0].toUpperCase()}${b.slice(1)}`),
-        ranges[b] ? h('span', { class: 'edge' }, `\u00a0(${ranges[b]})`) : ''),
-    );
-    if (seen.bands.has('none')) items.push(h('li', { dataset: { band: 'none' } }, swatch(NO_DATA), h('span', {}, 'No estimate')));
-    el.replaceChildren(
-      h('h3', {}, 'Likely demand ', h('span', { class: 'tag' }, 'modelled')),
-      h('p', { class: 'legend-sub legend-service' }, chosen ? ref.serviceText(chosen) : `LGSL ${s.service}`),
-      h('ul', { class: 'legend-items' }, items),
-      h('p', { class: 'legend-sub' }, 'Index 100 = the national (or European) average.'),
-      ...foot,
-    );
-    return;
-  }
-  const known = (legend && legend.classes) || [];
-  const order = new Map(known.map((c, i) => [c.code, i]));
-  const classes = [...seen.classes.entries()]
-    .map(([code, c]) => ({ code, ...c, ...(known[order.get(code)] || {}) }))
-    .sort((a, b) => (order.get(a.code) ?? 1e9) - (order.get(b.code) ?? 1e9) || a.code.localeCompare(b.code));
-  const items = classes.map((c) =>
-    h('li', { dataset: { code: c.code } }, swatch(c.colour || NO_DATA), h('span', {}, c.name || c.code)),
-  );
-  if (seen.mixed) {
-    items.push(h('li', { dataset: { code: 'mixed' } }, swatch('#777777', { pattern: true }),
-      h('span', {}, 'Hatched: mixed, the leading class is barely ahead')));
-  }
-  const tier = (legend && legend.tier) || s.tier;
-  el.replaceChildren(
-    h('h3', {}, `Predominant ${tier}`),
-    h('ul', { class: 'legend-items' }, items.length ? items : h('li', {}, 'Nothing drawn yet')),
-    ...foot,
-  );
-}
-
-// ---- the theme controls -------------------------------------------------------------------
-
-async function initThemeControls() {
-  const radios = document.querySelectorAll('input[name="theme"]');
-  radios.forEach((r) =>
-    r.addEventListener('change', () => {
-      if (!r.checked) return;
-      state.set({ theme: r.value });
-      if (r.value === 'service' && !state.get().service) $('service-q').focus();
-    }),
-  );
-  $('tier').addEventListener('change', (e) => state.set({ tier: e.target.value }));
-  const input = $('service-q');
-  let services = [];
-  try {
-    services = await ref.modelledServices();
-  } catch (err) {
-    status.showError(err.message);
-  }
-  $('service-options').replaceChildren(
-    ...services.map((s) => h('option', { value: ref.serviceText(s), label: (s.families || []).includes('europe') ? 'UK and Europe' : 'UK only' })),
-  );
-  const pick = () => {
-    const found = ref.findService(services, input.value);
-    if (found) {
-      input.value = ref.serviceText(found);
-      state.set({ theme: 'service', service: String(found.lgsl) });
-    } else if (input.value.trim()) {
-      $('service-chosen').textContent = `No modelled service matches “${input.value.trim()}”.`;
-    }
-  };
-  input.addEventListener('change', pick);
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') {
-      e.preventDefault();
-      pick();
-    }
-  });
-  syncControls(services);
-  state.subscribe((s, changed) => {
-    if (changed.has('service') || changed.has('theme') || changed.has('tier')) syncControls(services);
-  });
-}
-
-function syncControls(services) {
-  const s = state.get();
-  document.querySelectorAll('input[name="theme"]').forEach((r) => {
-    r.checked = r.value === s.theme;
-  });
-  $('tier').value = s.tier;
-  const chosen = services.find((x) => String(x.lgsl) === s.service);
-  if (chosen && document.activeElement !== $('service-q')) $('service-q').value = ref.serviceText(chosen);
-  $('service-chosen').textContent =
-    s.theme === 'service' && !s.service ? 'Choose a service to colour the map by its likely demand.' : '';
-  document.querySelector('.view-map').dataset.theme = s.theme;
 }
 
 // ---- the view in the URL ------------------------------------------------------------------
@@ -352,6 +233,32 @@ function followState(s, changed) {
   if (changed.has('area') && layer) {
     for (const code of Object.keys(layer._overriddenStyles || {})) layer.resetFeatureStyle(code);
     if (s.area) layer.setFeatureStyle(s.area, selectedStyle);
+  }
+}
+
+// The selected area's boundary, drawn over the tiles: it shows even when the zoom draws
+// another level (a district selected while wards are drawn).
+let outlineLayer = null;
+let outlineCode = '';
+
+export async function outline(area) {
+  const code = area && map ? area.code : '';
+  if (code === outlineCode) return;
+  outlineCode = code;
+  if (outlineLayer) {
+    outlineLayer.remove();
+    outlineLayer = null;
+  }
+  if (!map || !area) return;
+  try {
+    const feature = await api.get(`/ogc/collections/${encodeURIComponent(area.level)}/items/${encodeURIComponent(area.code)}`, {}, { cached: true });
+    if (outlineCode !== code) return;
+    outlineLayer = L.geoJSON(feature, {
+      interactive: false,
+      style: { color: '#000000', weight: 3, opacity: 1, fill: false, dashArray: '8 5' },
+    }).addTo(map);
+  } catch {
+    /* the outline is a help, not essential: the panel still shows the area */
   }
 }
 

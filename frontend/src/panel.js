@@ -7,7 +7,7 @@ import * as status from './status.js';
 import { $, h, swatch } from './dom.js';
 import * as fmt from './format.js';
 import * as ref from './refdata.js';
-import { flyTo } from './mapview.js';
+import { flyTo, outline } from './mapview.js';
 
 let flyPending = null; // a code the map should fly to once its detail is loaded
 let request = null;
@@ -26,6 +26,7 @@ async function load(code) {
   const panel = $('panel');
   if (request) request.abort();
   if (!code) {
+    outline(null);
     panel.replaceChildren(
       h('p', { class: 'hint' }, 'Click an area on the map, or find a place, to see who lives there and the services they are likely to need.'),
     );
@@ -41,6 +42,7 @@ async function load(code) {
       flyPending = null;
       flyTo(area);
     }
+    outline(area);
     const [demand, similar, levelLabel] = await Promise.all([
       area.classification
         ? api.get(`/api/areas/${encodeURIComponent(code)}/demand`, {}, { signal: controller.signal }).catch(soft)

@@ -97,6 +97,12 @@ class SimilarAreas(BaseModel):
     metric: Metric
     tier: str
     classification_id: str
+    basis: Literal["class_shares", "variables"] = Field(
+        "class_shares",
+        description="What was compared: the areas' class-share vectors, or (for the base areas of a "
+        "classification built from variables, one class per area) its standardised input variables",
+    )
+    basis_note: str | None = None
     items: list[SimilarArea]
 
 

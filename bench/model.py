@@ -6,7 +6,9 @@ LSOA, 25 per ward, 700 per district. For each backend it times:
 
 * compute — compositions (3 tiers × 4 levels), predominant classes, and demand with bands for
   every modelled service at every level, in ``geo/`` (what ``insight build`` runs);
-* write — storing those tables in the backend (one transaction);
+* write — storing those tables in the backend (one transaction). Output-area demand is not
+  written row by row: the ``demand`` view multiplies each OA's households by its class's rate
+  (``class_demand``), so the rebuild stores 22 services × 52 classes instead of 5.3 million rows;
 * similar — ``/api/areas/{code}/similar`` over the 239,023 OA share vectors (first query
   builds the cached matrix; later ones are the steady state).
 
@@ -81,8 +83,8 @@ def compute(area_class, classes, households):
     matrix = pd.DataFrame(
         {s.lgsl: rng.uniform(50, 200, len(subgroups)) for s in SERVICES}, index=pd.Index(subgroups)
     )
-    demand, edges = demand_tables(derived, "subgroup", matrix, {}, 110.0, 90.0)
-    return derived, demand, edges
+    demand, per_class, edges = demand_tables(derived, "subgroup", matrix, {}, 110.0, 90.0)
+    return derived, demand, per_class, edges
 
 
 def store_settings(backend: str, tmp: Path, pg_url: str | None) -> Settings:
@@ -107,7 +109,7 @@ def drop(settings: Settings, pg_url: str | None) -> None:
             conn.execute(f"DROP DATABASE IF EXISTS {settings.database_url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
-def write(settings: Settings, derived, demand, edges, area_class) -> float:
+def write(settings: Settings, derived, demand, per_class, edges, area_class) -> float:
     cid = "bench"
     areas = pd.DataFrame(
         {"level": "oa", "code": area_class["area_code"], "name": area_class["area_code"], "source_id": cid}
@@ -138,7 +140,8 @@ def write(settings: Settings, derived, demand, edges, area_class) -> float:
             tx.replace(
                 "predominant", derived.predominant.assign(classification_id=cid), classification_id=cid
             )
-            tx.replace("demand", demand.assign(classification_id=cid), classification_id=cid)
+            tx.replace("demand_area", demand.assign(classification_id=cid), classification_id=cid)
+            tx.replace("class_demand", per_class.assign(classification_id=cid), classification_id=cid)
             tx.replace("band_edges", edges.assign(classification_id=cid), classification_id=cid)
         return time.perf_counter() - start
 
@@ -173,12 +176,12 @@ def main() -> None:
 
     area_class, classes, households = synthetic(Path(args.data_dir))
     t0 = time.perf_counter()
-    derived, demand, edges = compute(area_class, classes, households)
+    derived, demand, per_class, edges = compute(area_class, classes, households)
     t_compute = time.perf_counter() - t0
     print(
         f"compute: {len(area_class):,} OAs → {len(derived.composition):,} composition rows, "
-        f"{len(derived.predominant):,} predominant rows, {len(demand):,} demand rows "
-        f"({len(SERVICES)} services, 4 levels) in {t_compute:.2f} s"
+        f"{len(derived.predominant):,} predominant rows, {len(demand):,} demand rows above OAs + "
+        f"{len(per_class):,} per OA class ({len(SERVICES)} services, 4 levels) in {t_compute:.2f} s"
     )
     rng = np.random.default_rng(3)
     sample = list(
@@ -191,7 +194,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             settings = store_settings(backend, Path(tmp), args.pg_url)
             try:
-                t_write = write(settings, derived, demand, edges, area_class)
+                t_write = write(settings, derived, demand, per_class, edges, area_class)
                 cold, warm = asyncio.run(similar(settings, sample))
             finally:
                 drop(settings, args.pg_url)

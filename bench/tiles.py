@@ -13,9 +13,10 @@ copy) and ``Transaction.insert_frame``, plus the NUTS levels for the ``auto`` la
 the same OA rows as a plain table (``bench_oa``: EPSG:4326, GiST index) - what a TiPg user
 would publish.
 
-``run`` starts both servers (two processes each, one ``SO_REUSEPORT`` socket per process with
-TCP_NODELAY kept), drives them with ``wrk`` over the same tile lists at z6, z10 and z14, cold
-(our tile cache off) and warm (cache on, after one pass), and prints tiles/s, p50 and p99.
+``run`` starts the servers (ours with ``--workers`` processes, TiPg with each of
+``--tipg-workers``; one ``SO_REUSEPORT`` socket per process, so TCP_NODELAY is kept), drives
+them with ``wrk`` over the same tile lists at z6, z10 and z14, cold (our tile cache off) and
+warm (cache on, after one pass), and prints tiles/s, p50, p99 and ours/TiPg.
 Needs ``wrk`` (Debian package) and TiPg (``pip install tipg``). Loopback only, bounded runs.
 """
 

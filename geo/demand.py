@@ -106,7 +106,9 @@ def assign_bands(values: np.ndarray, edges: list[float], scheme: str = "quantile
     return np.where(np.isnan(v), "medium", out).astype(object)
 
 
-def fisher_jenks(values: np.ndarray, k: int = 3, max_bins: int = 1000, is_sorted: bool = False) -> list[float]:
+def fisher_jenks(
+    values: np.ndarray, k: int = 3, max_bins: int = 1000, is_sorted: bool = False
+) -> list[float]:
     """Upper bounds of ``k`` classes minimising the within-class sum of squares (Fisher–Jenks).
 
     Distinct values are weighted by their counts, so the result equals the classic algorithm's;

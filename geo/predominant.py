@@ -45,7 +45,7 @@ def predominant(composition: pd.DataFrame, mixed_margin: float = 0.05) -> pd.Dat
     rank = frame.groupby(keys, sort=False).cumcount()
     first = frame[rank == 0].set_index(keys)
     second = frame[rank == 1].set_index(keys)[["class_code", "share"]]
-    out = first.join(second, rsuffix="_2")
+    out = first.join(second.add_suffix("_2"))
     out = out.rename(columns={"class_code_2": "runner_up_code"})
     runner_share = out["share_2"].fillna(0.0)
     out["margin"] = out["share"] - runner_share
@@ -98,8 +98,9 @@ def predominant_matrix(
     )
 
 
-def predominant_single(codes: np.ndarray, households: np.ndarray, classes: np.ndarray, tier: str,
-                       mixed_margin: float = 0.05) -> pd.DataFrame:
+def predominant_single(
+    codes: np.ndarray, households: np.ndarray, classes: np.ndarray, tier: str, mixed_margin: float = 0.05
+) -> pd.DataFrame:
     """:func:`predominant` for areas holding one class each (base areas): share and margin 1."""
     h = np.asarray(households, float)
     ok = h > 0
@@ -113,6 +114,6 @@ def predominant_single(codes: np.ndarray, households: np.ndarray, classes: np.nd
             "households": h[ok],
             "share": np.ones(n),
             "margin": np.ones(n),
-            "mixed": np.full(n, 1.0 < mixed_margin),
+            "mixed": np.full(n, mixed_margin > 1.0),
         }
     )

@@ -121,16 +121,24 @@ class ShareIndex:
         if self.codes.shape[0] != m.shape[0]:
             raise ValueError("codes and matrix rows differ in number")
         self.shares = m
-        self.roots = np.sqrt(m)
         self.sq_norms = (m * m).sum(axis=1)
         self.norms = np.sqrt(self.sq_norms)
+        roots = np.sqrt(m)
+        if m.size and np.count_nonzero(m) < 0.25 * m.size:
+            # small areas hold few classes: a sparse product touches only their non-zero shares
+            from scipy import sparse
+
+            self.shares = sparse.csr_matrix(m)
+            roots = sparse.csr_matrix(roots)
+        self.roots = roots
+        self._dense = m
 
     def distances(self, row: int, metric: str = "hellinger") -> np.ndarray:
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
         if metric == "hellinger":
-            return np.sqrt(np.clip(1.0 - self.roots @ self.roots[row], 0.0, 1.0))
-        dot = self.shares @ self.shares[row]
+            return np.sqrt(np.clip(1.0 - self.roots @ np.sqrt(self._dense[row]), 0.0, 1.0))
+        dot = self.shares @ self._dense[row]
         if metric == "euclidean":
             return np.sqrt(np.clip(self.sq_norms + self.sq_norms[row] - 2.0 * dot, 0.0, None))
         denom = self.norms * self.norms[row]
@@ -140,7 +148,7 @@ class ShareIndex:
 
     def nearest(self, row: int, k: int = 10, metric: str = "hellinger") -> list[dict]:
         """Like :func:`nearest`, on the precomputed matrix."""
-        n = self.shares.shape[0]
+        n = self._dense.shape[0]
         if not 0 <= row < n:
             raise IndexError(f"row {row} outside 0..{n - 1}")
         if k < 1:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from app.store import open_writer
+from app.store import open_writer, schema
 from boundaries.geometry import area_rows
 from boundaries.readers import read_boundaries
 from tests.conftest import BACKENDS
@@ -25,6 +25,10 @@ from tests.conftest import BACKENDS
 LEEDS = "E08000035"  # Leeds local authority, parent of its wards
 COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 LGSL = 1
+
+
+# Area demand is written to ``demand_area`` (``demand`` is the view tiles read) where the schema has it.
+DEMAND_TABLE = "demand_area" if "demand_area" in schema.metadata.tables else "demand"
 
 
 def class_of(code: str) -> str:
@@ -140,7 +144,7 @@ def build_tile_store(settings: Settings) -> None:
         tx.insert_frame("classification", classifications)
         tx.insert_frame("profile_class", classes)
         tx.insert_frame("predominant", pred)
-        tx.insert_frame("demand", demand)
+        tx.insert_frame("demand_area", demand)
         tx.insert_frame("service", service)
         tx.insert_frame("service_model", models)
         tx.insert_frame("band_edges", edges)

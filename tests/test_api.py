@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -224,3 +225,31 @@ def test_composition_rows_cover_every_level(demo_settings: Settings) -> None:
         assert got.get(("oac2021", level), 0) > 0, level
     for level in ("nuts0", "nuts1", "nuts2", "nuts3"):
         assert got.get(("eunuts3", level), 0) > 0, level
+
+
+def test_nuts3_similarity_compares_input_variables(demo_settings: Settings) -> None:
+    """NUTS3 regions hold one class each: they are compared on the standardised inputs."""
+    with client_for(demo_settings) as client:
+        nuts = client.get("/api/areas/UKD33/similar?k=5").json()
+        wards = client.get("/api/areas/E05015239/similar?k=5").json()
+    assert nuts["basis"] == "variables" and nuts["metric"] == "euclidean"
+    assert "standardised input variables" in nuts["basis_note"]
+    sims = [i["similarity"] for i in nuts["items"]]
+    assert sims == sorted(sims, reverse=True) and all(0 <= s < 100 for s in sims)
+    assert len(set(sims)) > 1  # no longer 100 % for every region of the same class
+    assert wards["basis"] == "class_shares"
+
+
+def test_output_area_demand_is_its_class_demand(demo_settings: Settings) -> None:
+    """Base-area demand (the view): households × class rate, the class's index and band."""
+    with open_writer(demo_settings) as w:
+        rows = w.read_frame(
+            "SELECT d.households, d.expected, d.demand_index, d.band, c.rate, c.demand_index AS ci, c.band AS cb "
+            "FROM demand d JOIN area_class ac ON ac.classification_id = d.classification_id "
+            "AND ac.area_code = d.code JOIN class_demand c ON c.classification_id = d.classification_id "
+            "AND c.lgsl = d.lgsl AND c.class_code = ac.class_code "
+            "WHERE d.classification_id = 'oac2021' AND d.level = 'oa' AND d.lgsl = 279 ORDER BY d.code LIMIT 50"
+        )
+    assert len(rows) > 0
+    assert np.allclose(rows["expected"], rows["households"] * rows["rate"])
+    assert (rows["demand_index"] == rows["ci"]).all() and (rows["band"] == rows["cb"]).all()

@@ -160,3 +160,38 @@ def test_quantile_edges_match_mapclassify() -> None:
     assert demand.band_edges(values, "quantiles") == pytest.approx(
         list(mapclassify.Quantiles(values, k=3).bins)
     )
+
+
+def test_matrix_compositions_equal_the_long_form() -> None:
+    """The sparse rebuild gives the same compositions and predominant classes as the long form."""
+    from app.build.derived import compositions
+    from geo.composition import aggregate, base_composition
+
+    rng = np.random.default_rng(7)
+    finest = ["1a1", "1a2", "1b1", "2a1", "2b1", "2b2"]
+    classes = pd.DataFrame(
+        [("1", "supergroup", None), ("2", "supergroup", None)]
+        + [(g, "group", g[0]) for g in ["1a", "1b", "2a", "2b"]]
+        + [(c, "subgroup", c[:2]) for c in finest],
+        columns=["code", "tier", "parent_code"],
+    )
+    lookup = tier_lookup(classes, ["supergroup", "group", "subgroup"])
+    codes = [f"o{i:03d}" for i in range(200)]
+    area_class = pd.DataFrame({"area_code": codes, "class_code": rng.choice(finest, 200)})
+    households = pd.Series(rng.integers(0, 50, 200).astype(float), index=codes)
+    parent = pd.Series([f"W{i // 7:02d}" for i in range(200)], index=codes)
+    fast = compositions(area_class, households, lookup, "oa", {"ward": parent}, {}, 0.1)
+    base = base_composition(area_class, households, lookup)
+    slow = pd.concat([base.assign(level="oa"), aggregate(base, parent).assign(level="ward")])
+    key = ["level", "code", "tier", "class_code"]
+    got = fast.composition.sort_values(key).reset_index(drop=True)[slow.columns]
+    pd.testing.assert_frame_equal(got, slow.sort_values(key).reset_index(drop=True), check_dtype=False)
+    ward = fast.predominant[fast.predominant["level"] == "ward"].drop(columns="level")
+    expect = predominant(aggregate(base, parent), mixed_margin=0.1)
+    key = ["code", "tier"]
+    got = ward.sort_values(key).reset_index(drop=True)[expect.columns]
+    pd.testing.assert_frame_equal(
+        got.fillna({"runner_up_code": ""}),
+        expect.sort_values(key).reset_index(drop=True).fillna({"runner_up_code": ""}),
+        check_dtype=False,
+    )

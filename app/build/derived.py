@@ -26,6 +26,7 @@ class Derived:
     predominant: pd.DataFrame
     matrix: comp.CompositionMatrix | None = None  # every base area (national reference)
     finest: dict = field(default_factory=dict)  # level → (codes, sparse households × finest class)
+    base_level: str | None = None
 
 
 def _kept(codes: np.ndarray, matrix, keep: set[str] | None):
@@ -91,10 +92,10 @@ def compositions(
                 pred_parts.append(pred.assign(level=level))
     if not comp_parts:
         empty = pd.DataFrame(columns=["level", *comp.COLUMNS])
-        return Derived(empty, empty.assign(class_code=None).iloc[0:0], m, finest)
+        return Derived(empty, empty.assign(class_code=None).iloc[0:0], m, finest, base_level)
     allc = pd.concat(comp_parts, ignore_index=True)
     preds = pd.concat(pred_parts, ignore_index=True)
-    return Derived(allc, preds, m, finest)
+    return Derived(allc, preds, m, finest, base_level)
 
 
 def demand_tables(
@@ -104,8 +105,12 @@ def demand_tables(
     rates: Mapping[int, float],
     band_high: float,
     band_low: float,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Expected demand, index and band per area and service; band edges per level and scheme.
+
+    Base areas hold one class each, so their demand per household, index and band are their
+    class's: they are returned per class (``class_demand``) and the store's ``demand`` view
+    multiplies them out on read. Band edges still count every base area.
 
     Parameters
     ----------
@@ -116,14 +121,15 @@ def demand_tables(
 
     Returns
     -------
-    demand, edges : DataFrame
-        ``lgsl, level, code, households, expected, demand_index, band`` and
+    demand, class_demand, edges : DataFrame
+        ``lgsl, level, code, households, expected, demand_index, band`` above the base level;
+        ``lgsl, level, tier, class_code, rate, demand_index, band`` for the base level;
         ``lgsl, level, scheme, edges`` (JSON list).
     """
     m = derived.matrix
     lgsls = [int(s) for s in propensity.columns]
     if m is None or not derived.finest or not lgsls:
-        return pd.DataFrame(), pd.DataFrame()
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     scale = np.array([float(rates.get(s, 1.0)) for s in lgsls])
     # classes without a propensity count neither in expected uses nor in households
     present = pd.Index(m.finest).isin(propensity.index).astype(float)
@@ -133,6 +139,9 @@ def demand_tables(
     ref_e = ref_by_class @ r  # per service
     demand_parts, edge_rows = [], []
     n_s = len(lgsls)
+    class_demand = _class_demand(
+        m, derived.base_level, finest, lgsls, r, present, ref_e / ref_h, band_high, band_low
+    )
     for level, (codes, h) in derived.finest.items():
         e = np.asarray(h @ r)  # areas × services
         hh = np.asarray(h @ present).ravel()
@@ -140,21 +149,24 @@ def demand_tables(
         ref = ref_e / ref_h
         with np.errstate(divide="ignore", invalid="ignore"):
             idx = np.where(hh[:, None] > 0, 100.0 * (e / hh[:, None]) / ref[None, :], np.nan)
-        flat = idx.T.ravel()
-        # thresholds scheme (see geo.demand.assign_bands): ≥ high is high, ≤ low is low, NaN medium
-        band_code = np.where(flat >= band_high, 2, np.where(flat <= band_low, 0, 1)).astype(np.int8)
-        frame = pd.DataFrame(
-            {
-                "lgsl": np.repeat(np.asarray(lgsls, dtype=np.int64), n),
-                "level": level,
-                "code": np.tile(codes, n_s),
-                "households": np.tile(hh, n_s),
-                "expected": e.T.ravel(),
-                "demand_index": flat,
-                "band": pd.Categorical.from_codes(band_code, categories=list(dem.BANDS)),
-            }
-        )
-        demand_parts.append(frame[np.isfinite(flat)])
+        if level != derived.base_level:
+            flat = idx.T.ravel()
+            # thresholds scheme (see geo.demand.assign_bands): ≥ high is high, ≤ low is low
+            band_code = np.where(flat >= band_high, 2, np.where(flat <= band_low, 0, 1)).astype(np.int8)
+            ok = np.isfinite(flat)
+            demand_parts.append(
+                pd.DataFrame(
+                    {
+                        "lgsl": np.repeat(np.asarray(lgsls, dtype=np.int64), n)[ok],
+                        "level": level,
+                        "code": np.tile(codes, n_s)[ok],
+                        "households": np.tile(hh, n_s)[ok],
+                        "expected": e.T.ravel()[ok],
+                        "demand_index": flat[ok],
+                        "band": pd.Categorical.from_codes(band_code[ok], categories=list(dem.BANDS)),
+                    }
+                )
+            )
         for j, lgsl in enumerate(lgsls):
             finite = np.sort(idx[:, j][np.isfinite(idx[:, j])])
             if finite.size:
@@ -169,4 +181,25 @@ def demand_tables(
                         }
                     )
     demand = pd.concat(demand_parts, ignore_index=True) if demand_parts else pd.DataFrame()
-    return demand, pd.DataFrame(edge_rows)
+    return demand, class_demand, pd.DataFrame(edge_rows)
+
+
+def _class_demand(m, base_level, finest, lgsls, r, present, ref, band_high, band_low) -> pd.DataFrame:
+    """Rate, index and band of each finest class with a propensity (the base areas' demand)."""
+    keep = present > 0
+    classes = np.asarray(m.finest, dtype=object)[keep]
+    rate = r[keep]  # classes × services
+    idx = 100.0 * rate / ref[None, :]
+    band_code = np.where(idx >= band_high, 2, np.where(idx <= band_low, 0, 1))
+    n = len(classes)
+    return pd.DataFrame(
+        {
+            "lgsl": np.repeat(np.asarray(lgsls, dtype=np.int64), n),
+            "level": base_level,
+            "tier": finest,
+            "class_code": np.tile(classes, len(lgsls)),
+            "rate": rate.T.ravel(),
+            "demand_index": idx.T.ravel(),
+            "band": np.asarray(dem.BANDS, dtype=object)[band_code.T.ravel()],
+        }
+    )

@@ -107,6 +107,7 @@ class EuropeBuild:
     classes: pd.DataFrame  # code, tier, parent_code, name, description, sort
     population: pd.Series  # region → population (the composition weight)
     variables: pd.DataFrame  # raw (imputed) variables per region
+    standardised: pd.DataFrame  # the clustering inputs (asinh, range-standardised to [0, 1])
     wcss: dict[str, float]
     curve: dict[int, float]
     imputed: int
@@ -153,7 +154,9 @@ def build_europe(
     )
     hierarchy.curve = curve
     classes = _describe_classes(filled, pop, hierarchy)
-    return EuropeBuild(hierarchy.group, classes, pop, filled, hierarchy.wcss, curve, imputed, k_super)
+    return EuropeBuild(
+        hierarchy.group, classes, pop, filled, prepared, hierarchy.wcss, curve, imputed, k_super
+    )
 
 
 def _describe_classes(raw: pd.DataFrame, pop: pd.Series, h: classify.Hierarchy) -> pd.DataFrame:

@@ -312,12 +312,16 @@ def _finish_services(tx, settings, report, cid, finest, models, props, finest_co
     _write(tx, "service_model", pd.DataFrame(models), classification_id=cid)
     _write(tx, "propensity", pd.concat(props, ignore_index=True), classification_id=cid)
     matrix = pd.DataFrame(finest_cols).fillna(100.0)
-    demand, edges = demand_tables(
+    demand, per_class, edges = demand_tables(
         derived, finest, matrix, settings.service_rates, settings.band_high, settings.band_low
     )
-    _write(tx, "demand", demand.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "demand_area", demand.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "class_demand", per_class.assign(classification_id=cid), classification_id=cid)
     _write(tx, "band_edges", edges.assign(classification_id=cid), classification_id=cid)
-    report.add(f"{cid}: {len(models)} modelled services, {len(demand):,} demand rows")
+    report.add(
+        f"{cid}: {len(models)} modelled services, {len(demand):,} demand rows above the base level, "
+        f"{len(per_class):,} per base class"
+    )
 
 
 # --- Europe --------------------------------------------------------------------------------
@@ -384,6 +388,9 @@ def build_europe_classification(
         }
     )
     _write(tx, "area_class", assignments, classification_id=cid)
+    inputs = built.standardised.rename_axis("code").reset_index()
+    inputs = inputs.melt(id_vars="code", var_name="variable", value_name="value").dropna()
+    _write(tx, "area_variable", inputs.assign(classification_id=cid), classification_id=cid)
     lookup = tier_lookup(classes, ["supergroup", "group"])
     parents = {
         lv: pd.Series(built.assignments.index.str[:n], index=built.assignments.index)

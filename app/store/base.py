@@ -55,9 +55,21 @@ def prepare_frame(table: str, frame: pd.DataFrame, ewkb_hex: bool = False) -> tu
                 out[col] = shapely.to_wkb(arr, hex=True, include_srid=True)
             else:
                 out[col] = shapely.to_wkb(arr)
+        elif _native_ok(values):
+            out[col] = values  # no per-value Python objects: bulk rebuilds write millions of rows
         else:
             out[col] = values.astype(object).where(values.notna(), None)
     return list(frame.columns), out.reset_index(drop=True)
+
+
+def _native_ok(values: pd.Series) -> bool:
+    """A column the drivers take as it is: numbers or booleans without NaN, strings, categories."""
+    kind = values.dtype.kind
+    if kind in "iub":
+        return True
+    if kind == "f":
+        return not values.isna().any()
+    return isinstance(values.dtype, pd.CategoricalDtype | pd.StringDtype) and not values.isna().any()
 
 
 def _as_multi(geom: Any) -> Any:

@@ -74,12 +74,23 @@ class DuckTransaction(Transaction):
         geoms = geometry_columns(table)
         select = ", ".join(f"ST_GeomFromWKB({c})" if c in geoms else f'"{c}"' for c in columns)
         name = "_insight_frame"
-        self.con.register(name, prepared)
+        self.con.register(name, _as_arrow(prepared))
         try:
             self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {name}")
         finally:
             self.con.unregister(name)
         return len(prepared)
+
+
+def _as_arrow(frame: pd.DataFrame) -> Any:
+    """The frame as an Arrow table, which DuckDB scans several times faster than pandas columns
+    of strings; the pandas frame itself when a column does not convert."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return frame
 
 
 class DuckWriter(Writer):

@@ -251,8 +251,10 @@ propensity = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
 )
 
-demand = Table(
-    "demand",
+# Demand above the base level; base areas' demand is the ``demand`` view (see VIEWS), computed
+# on read from their one class, so a national rebuild does not write millions of rows.
+demand_area = Table(
+    "demand_area",
     metadata,
     Column("classification_id", Text, nullable=False),
     Column("lgsl", Integer, nullable=False),
@@ -263,6 +265,34 @@ demand = Table(
     Column("demand_index", Double, nullable=False),
     Column("band", Text, nullable=False),
     PrimaryKeyConstraint("classification_id", "lgsl", "level", "code"),
+)
+
+# Demand per household of each finest class at the base level: a base area's expected uses are
+# its households times ``rate``; its index and band are its class's.
+class_demand = Table(
+    "class_demand",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("level", Text, nullable=False),  # the classification's base level
+    Column("tier", Text, nullable=False),  # its finest tier
+    Column("class_code", Text, nullable=False),
+    Column("rate", Double, nullable=False),
+    Column("demand_index", Double, nullable=False),
+    Column("band", Text, nullable=False),
+    PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
+)
+
+# Standardised input variables of a classification built from them (the Europe NUTS3 one):
+# similar areas compare base areas on these, as every base area holds exactly one class.
+area_variable = Table(
+    "area_variable",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("variable", Text, nullable=False),
+    Column("value", Double, nullable=False),
+    PrimaryKeyConstraint("classification_id", "code", "variable"),
 )
 
 band_edges = Table(
@@ -325,6 +355,22 @@ unit_cost = Table(
 )
 
 
+# Read-only views over the tables above, created after them on both backends.
+VIEWS = {
+    "demand": """
+CREATE VIEW demand AS
+SELECT classification_id, lgsl, level, code, households, expected, demand_index, band FROM demand_area
+UNION ALL
+SELECT k.classification_id, c.lgsl, k.level, k.code, k.households, k.households * c.rate AS expected,
+       c.demand_index, c.band
+FROM composition k
+JOIN class_demand c ON c.classification_id = k.classification_id AND c.level = k.level
+     AND c.tier = k.tier AND c.class_code = k.class_code
+WHERE k.households > 0
+""",
+}
+
+
 def duckdb_ddl() -> list[str]:
     """CREATE statements for the embedded store, compiled from :data:`metadata`."""
     dialect = postgresql.dialect()
@@ -339,4 +385,4 @@ def duckdb_ddl() -> list[str]:
         sql = re.sub(r",\s*PRIMARY KEY \([^)]*\)", "", sql)
         sql = sql.replace(" NOT NULL PRIMARY KEY", " NOT NULL").replace(" PRIMARY KEY", "")
         statements.append(sql)
-    return statements
+    return statements + list(VIEWS.values())

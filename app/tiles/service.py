@@ -199,9 +199,9 @@ class TileService:
         backend = self.store.backend
         column = geometry_column(req.level, req.z)
         several = len(req.classifications) > 1
-        sql = q.tile_sql(backend, req.layer.name, column, req.service is not None, several)
+        sql = q.tile_sql(backend, req.layer.name, req.level, column, req.service is not None, several)
         cap = self.settings.max_features_per_tile
-        args: list[Any] = [req.z, req.x, req.y, req.level, list(req.classifications), req.tier or "", cap]
+        args: list[Any] = [req.z, req.x, req.y, list(req.classifications), req.tier or "", cap]
         if req.service is not None:
             args.append(req.service)
         if backend == "duckdb":
@@ -209,7 +209,7 @@ class TileService:
         row = await self.store.fetchrow(sql, *args)
         capped = bool(row) and int(row["candidates"]) > cap
         if capped:
-            args[6] = cap - 1  # the statement keeps $7 + 1 areas: exactly the cap this time
+            args[5] = cap - 1  # the statement keeps cap + 1 areas: exactly the cap this time
             row = await self.store.fetchrow(sql, *args)
         features = int(row["features"]) if row else 0
         if capped:

@@ -8,7 +8,7 @@ Create Date: 2026-11-25
 from alembic import op
 
 from app.store.levels import LEVELS
-from app.store.schema import metadata
+from app.store.schema import VIEWS, metadata
 
 revision = "0001"
 down_revision = None
@@ -23,6 +23,8 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     bind = op.get_bind()
     metadata.create_all(bind)
+    for view in VIEWS.values():
+        op.execute(view)
     for table, column in GIST:
         op.execute(f"CREATE INDEX {table}_{column}_gist ON {table} USING gist ({column})")
     op.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '0001')")
@@ -34,4 +36,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in VIEWS:
+        op.execute(f"DROP VIEW IF EXISTS {name}")
     metadata.drop_all(op.get_bind())

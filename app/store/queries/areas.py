@@ -85,13 +85,24 @@ WHERE k.classification_id = $1::text AND k.level = $2::text AND k.tier = $3::tex
 ORDER BY k.code, k.class_code
 """
 
-# $1 classification, $2 level, $3 tier, $4 list of codes
+# $1 classification, $2 level, $3 tier, $4 list of codes: only the k result areas are read
 SUMMARIES = """
+WITH a AS (
+  SELECT code, name, level, country, lon, lat, minx, miny, maxx, maxy
+  FROM area WHERE level = $2::text AND code = ANY($4::text[])
+), p AS (
+  SELECT code, class_code FROM predominant
+  WHERE classification_id = $1::text AND level = $2::text AND tier = $3::text AND code = ANY($4::text[])
+)
 SELECT a.code, a.name, a.level, a.country, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy,
        p.class_code, pc.name AS class_name, pc.colour
-FROM area a
-LEFT JOIN predominant p ON p.classification_id = $1::text AND p.level = a.level
-     AND p.code = a.code AND p.tier = $3::text
-LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
-WHERE a.level = $2::text AND a.code = ANY($4::text[])
+FROM a
+LEFT JOIN p ON p.code = a.code
+LEFT JOIN profile_class pc ON pc.classification_id = $1::text AND pc.code = p.class_code
+"""
+
+# $1 classification: standardised input variables of its base areas, long form
+AREA_VARIABLES = """
+SELECT code, variable, value FROM area_variable WHERE classification_id = $1::text
+ORDER BY code, variable
 """

@@ -13,10 +13,14 @@ tile must be capped: the caller runs it again with the cap lowered by one (LIMIT
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
+from app.store.levels import LEVEL_NAMES
 from app.store.queries import Dialects, sql_for
 from app.tiles.grid import BUFFER, EXTENT
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 GEOMETRY_COLUMNS = ("geom_gen", "geom_3857")
 
@@ -41,9 +45,22 @@ _SERVICE_JOIN = """
        AND d.code = a.code"""
 
 
-@lru_cache(maxsize=256)
-def tile_sql(backend: str, layer: str, column: str, with_service: bool, several: bool = False) -> str:
-    """The tile statement for one layer and geometry column (see the module docstring).
+@lru_cache(maxsize=512)
+def tile_sql(
+    backend: str, layer: str, level: str, column: str, with_service: bool, several: bool = False
+) -> str:
+    """The tile statement for one layer, level and geometry column (see the module docstring)."""
+    if level not in LEVEL_NAMES:
+        raise ValueError(f"bad tile level {level!r}")
+    sql = _tile_sql(backend, layer, column, with_service, several)
+    sql = sql.replace("a.level = $4::text", f"a.level = '{level}'").replace(
+        "a.level = $4", f"a.level = '{level}'"
+    )
+    return _PLACEHOLDER.sub(lambda m: f"${int(m[1]) - 1}" if int(m[1]) > 4 else m[0], sql)
+
+
+def _tile_sql(backend: str, layer: str, column: str, with_service: bool, several: bool = False) -> str:
+    """The statement with the level still bound as ``$4`` (numbered as before the level was inlined).
 
     ``several``: more than one classification is listed, so an area that has several keeps
     only its most preferred one (``DISTINCT ON``); with one, that step is left out.

@@ -48,9 +48,8 @@ def demo_status(settings: Settings) -> str:
 
 def build_demo(settings: Settings) -> None:
     """Load all demo sources and build the model; the old store is replaced only on success."""
-    from boundaries.demo import load_demo_sources
-
     from app.build.pipeline import build_all
+    from boundaries.demo import load_demo_sources
 
     stamp = _inputs_stamp(settings.data_dir)
     target = settings.duckdb_path if settings.backend == "duckdb" else None

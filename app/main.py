@@ -10,8 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.errors import install_error_handlers
-from app.routers import areas, catalogue, data, levels, web
-from app.routers import export, ogc
+from app.routers import areas, catalogue, data, export, levels, ogc, web
 from app.routers import tiles as tile_routes
 from app.settings import Settings, get_settings
 from app.store import open_reader

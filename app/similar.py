@@ -29,7 +29,7 @@ class ShareMatrix:
     basis: str = "class_shares"
 
 
-_CACHE: dict[tuple, ShareMatrix | None] = {}
+_CACHE: dict[tuple, Any] = {}
 
 
 def _wide(rows: list[dict[str, Any]], column: str, value: str) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +42,7 @@ def _wide(rows: list[dict[str, Any]], column: str, value: str) -> tuple[np.ndarr
     return np.asarray(codes, dtype=object), matrix
 
 
-def _remember(key: tuple, matrix: ShareMatrix | None) -> ShareMatrix | None:
+def _remember(key: tuple, matrix: Any) -> Any:
     for old in [k for k in _CACHE if k[:-1] == key[:-1]]:
         del _CACHE[old]
     _CACHE[key] = matrix
@@ -99,6 +99,28 @@ def _nearest_on_variables(matrix: ShareMatrix, row: int, k: int, metric: str) ->
     ]
 
 
+async def _summaries(store: Reader, cid: str, level: str, tier: str, codes: list[str]) -> dict[str, dict]:
+    """Summary rows of the result areas.
+
+    PostGIS looks the k codes up by index. DuckDB has no indexes, so each lookup would scan the
+    level: it reads the level's summaries once per data version and keeps them as columns.
+    """
+    if store.backend != "duckdb":
+        return {r["code"]: r for r in await store.fetch(q.SUMMARIES, cid, level, tier, codes)}
+    key = (store.backend, "summaries", cid, level, tier, await store.data_version())
+    if key not in _CACHE:
+        frame = pd.DataFrame(await store.fetch(q.SUMMARIES_LEVEL, cid, level, tier))
+        _remember(key, frame.set_index("code", drop=False) if not frame.empty else frame)
+    frame = _CACHE[key]
+    if frame.empty:
+        return {}
+    found = frame.loc[frame.index.intersection(codes)]
+    return {
+        r["code"]: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+        for r in found.to_dict("records")
+    }
+
+
 async def similar_areas(
     store: Reader, area: dict[str, Any], classification: dict[str, Any], k: int, metric: str
 ) -> dict[str, Any]:
@@ -134,7 +156,7 @@ async def similar_areas(
             return base | {"items": []}
         found = matrix.index.nearest(target, k=k, metric=metric)
     codes = [f["code"] for f in found]
-    rows = {r["code"]: r for r in await store.fetch(q.SUMMARIES, cid, area["level"], tiers[0], codes)}
+    rows = await _summaries(store, cid, area["level"], tiers[0], codes)
     items = []
     for f in found:
         code, distance, sim = f["code"], f["distance"], f["similarity"]

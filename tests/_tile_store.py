@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from app.build.serving import write_tile_areas
 from app.main import create_app
 from app.settings import Settings
 from app.store import open_writer, schema
@@ -149,6 +150,7 @@ def build_tile_store(settings: Settings) -> None:
         tx.insert_frame("service_model", models)
         tx.insert_frame("band_edges", edges)
         tx.bump_data_version()
+        write_tile_areas(tx)  # as ``insight build`` does: tiles come from the serving table
 
 
 _BUILT: dict[str, Settings] = {}

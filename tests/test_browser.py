@@ -49,7 +49,7 @@ def demo_duckdb(request: pytest.FixtureRequest, tmp_path_factory, data_dir: Path
     return _demo_store("duckdb", request, tmp_path_factory, data_dir)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The server under test: a live server on the demo store, or ``INSIGHT_TEST_BASE_URL`` if set."""
     running = os.environ.get("INSIGHT_TEST_BASE_URL")
@@ -60,14 +60,16 @@ def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Chromium for this module only: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which would break later tests that start their own loop."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     from playwright.sync_api import sync_playwright

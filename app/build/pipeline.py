@@ -21,6 +21,7 @@ import pandas as pd
 
 from app.build import europe
 from app.build.derived import compositions, demand_tables
+from app.build.serving import write_tile_areas
 from app.build.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
 from app.settings import Settings
 from app.store import Transaction, Writer
@@ -83,6 +84,7 @@ def build_all(writer: Writer, settings: Settings, progress: Progress | None = No
         build_europe_classification(tx, settings, report, progress)
         build_uk(tx, settings, report, progress)
         tx.bump_data_version()
+        write_tile_areas(tx)
     report.seconds = time.perf_counter() - start
     return report
 

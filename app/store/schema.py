@@ -202,6 +202,41 @@ predominant = Table(
     PrimaryKeyConstraint("classification_id", "level", "code", "tier"),
 )
 
+# Serving copy for vector tiles, written by ``insight build``: one row per area and zoom band
+# (``max_zoom``: the highest zoom the row's geometry serves, 99 = full detail), with the
+# level's default predominant class inline, so a tile is one index scan without a join.
+TILE_BANDS = (6, 8, 10, 12, 14, 99)
+tile_area = Table(
+    "tile_area",
+    metadata,
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("max_zoom", Integer, nullable=False),
+    Column("name", Text),
+    Column("classification_id", Text),
+    Column("tier", Text),
+    Column("households", Double),
+    Column("class_code", Text),
+    Column("class_name", Text),
+    Column("colour", Text),
+    Column("share", Double),
+    Column("margin", Double),
+    Column("mixed", Boolean),
+    Column("minx", Double),
+    Column("miny", Double),
+    Column("maxx", Double),
+    Column("maxy", Double),
+    _geom("geom", 3857),
+    PrimaryKeyConstraint("level", "max_zoom", "code"),
+)
+for _band in TILE_BANDS:
+    Index(
+        f"tile_area_geom_z{_band}_gist",
+        tile_area.c.geom,
+        postgresql_using="gist",
+        postgresql_where=tile_area.c.max_zoom == _band,
+    )
+
 service = Table(
     "service",
     metadata,

@@ -19,7 +19,15 @@ from app.store import Reader
 from app.store.queries import tiles as q
 from app.tiles.cache import Tile, TileCache, make_tile
 from app.tiles.grid import BUFFER, EXTENT, check_tile, tile_lonlat_bounds
-from app.tiles.layers import AUTO, TileLayer, geometry_column, layer_or_404, level_for_zoom
+from app.tiles.layers import (
+    AUTO,
+    TileLayer,
+    band_for_zoom,
+    default_classifications,
+    geometry_column,
+    layer_or_404,
+    level_for_zoom,
+)
 
 log = logging.getLogger("insight.tiles")
 
@@ -39,6 +47,8 @@ class DataCatalogue:
     extents: dict[str, dict[str, Any]] = field(default_factory=dict)  # level -> areas, bbox
     classifications: dict[str, list[LevelClassification]] = field(default_factory=dict)  # by level
     services: dict[str, dict[int, str]] = field(default_factory=dict)  # classification -> lgsl -> label
+    # level -> (classification, tier) carried inline by a current ``tile_area``; empty when stale
+    inline: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def bbox(self, levels: tuple[str, ...]) -> list[float] | None:
         boxes = [self.extents[lv] for lv in levels if lv in self.extents]
@@ -112,14 +122,24 @@ class TileService:
                 "areas": int(row["areas"]),
                 **{k: float(row[k]) for k in ("minx", "miny", "maxx", "maxy") if row[k] is not None},
             }
-        for row in await self.store.fetch(q.LEVEL_CLASSIFICATIONS):
+        rows = await self.store.fetch(q.LEVEL_CLASSIFICATIONS)
+        for row in rows:
             tiers = tuple(t for t in str(row["tiers"]).split(",") if t)
             cat.classifications.setdefault(row["level"], []).append(
                 LevelClassification(row["classification_id"], tiers, row["attribution"])
             )
         for row in await self.store.fetch(q.MODELLED_SERVICES):
             cat.services.setdefault(row["classification_id"], {})[int(row["lgsl"])] = row["label"]
+        if await self._tile_area_current(version):
+            cat.inline = {lv: ("", "") for lv in cat.extents} | default_classifications(rows)
         return cat
+
+    async def _tile_area_current(self, version: str) -> bool:
+        try:
+            return await self.store.fetchval(q.TILE_AREA_VERSION) == version
+        except Exception:  # a store without the serving table: tiles come from ``area``
+            log.info("no tile serving table; tiles are drawn from the area table")
+            return False
 
     # --- requests ------------------------------------------------------------------------
     def resolve(
@@ -191,25 +211,43 @@ class TileService:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        tile = await self._make(req, cat.version)
+        tile = await self._make(req, cat)
         self.cache.put(key, tile)
         return tile
 
-    async def _make(self, req: TileRequest, version: str) -> Tile:
+    def _inline_statement(self, req: TileRequest, cat: DataCatalogue) -> str | None:
+        """The ``tile_area`` statement when the request draws what it carries inline, else None."""
+        cid, tier = cat.inline.get(req.level, (None, None))
+        if cid is None or req.classifications != ((cid,) if cid else ()) or (req.tier or "") != tier:
+            return None
+        band = band_for_zoom(req.z)
+        return q.tile_area_sql(self.store.backend, req.layer.name, req.level, band, req.service is not None)
+
+    async def _make(self, req: TileRequest, cat: DataCatalogue) -> Tile:
+        version = cat.version
+        sql = self._inline_statement(req, cat)
+        if sql is not None:
+            return await self._run(req, version, sql, [req.z, req.x, req.y], 3)
         backend = self.store.backend
         column = geometry_column(req.level, req.z)
         several = len(req.classifications) > 1
         sql = q.tile_sql(backend, req.layer.name, req.level, column, req.service is not None, several)
+        return await self._run(
+            req, version, sql, [req.z, req.x, req.y, list(req.classifications), req.tier or ""], 5
+        )
+
+    async def _run(self, req: TileRequest, version: str, sql: str, args: list[Any], cap_at: int) -> Tile:
+        """Run a tile statement: ``args`` then the feature cap (at ``cap_at``), the service, DuckDB's bounds."""
         cap = self.settings.max_features_per_tile
-        args: list[Any] = [req.z, req.x, req.y, list(req.classifications), req.tier or "", cap]
+        args = [*args, cap]
         if req.service is not None:
             args.append(req.service)
-        if backend == "duckdb":
+        if self.store.backend == "duckdb":
             args.extend(tile_lonlat_bounds(req.z, req.x, req.y, pad=BUFFER / EXTENT + 1e-6))
         row = await self.store.fetchrow(sql, *args)
         capped = bool(row) and int(row["candidates"]) > cap
         if capped:
-            args[5] = cap - 1  # the statement keeps cap + 1 areas: exactly the cap this time
+            args[cap_at] = cap - 1  # the statement keeps cap + 1 areas: exactly the cap this time
             row = await self.store.fetchrow(sql, *args)
         features = int(row["features"]) if row else 0
         if capped:

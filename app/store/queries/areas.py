@@ -106,3 +106,15 @@ AREA_VARIABLES = """
 SELECT code, variable, value FROM area_variable WHERE classification_id = $1::text
 ORDER BY code, variable
 """
+
+# $1 classification, $2 level, $3 tier: the same summary for every area of the level (cached by
+# the embedded store, which has no indexes to look up k codes without scanning)
+SUMMARIES_LEVEL = """
+SELECT a.code, a.name, a.level, a.country, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy,
+       p.class_code, pc.name AS class_name, pc.colour
+FROM area a
+LEFT JOIN predominant p ON p.classification_id = $1::text AND p.level = a.level
+     AND p.code = a.code AND p.tier = $3::text
+LEFT JOIN profile_class pc ON pc.classification_id = $1::text AND pc.code = p.class_code
+WHERE a.level = $2::text
+"""

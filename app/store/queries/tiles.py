@@ -169,3 +169,80 @@ SELECT scheme, edges FROM band_edges
 WHERE classification_id = $1::text AND lgsl = $2::integer AND level = $3::text
 ORDER BY scheme
 """
+
+
+# Serving table ``tile_area`` (written by ``insight build``) -----------------------------------
+
+# One level and zoom band: $1 level, $2 the level's default classification ('' for none), $3 its
+# tier; ``{band}`` and ``{geom}`` (a geometry expression over ``a``) come from the band catalogue.
+TILE_AREA_INSERT = """
+INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_code,
+                       class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
+SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_code,
+       pc.name, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy, {geom}
+FROM area a
+LEFT JOIN predominant p ON p.classification_id = $2 AND p.level = a.level AND p.code = a.code AND p.tier = $3
+LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
+WHERE a.level = $1 AND a.geom_3857 IS NOT NULL
+ORDER BY a.minx, a.miny
+"""
+
+# The data version ``tile_area`` was written at: tiles use it only while that is current.
+TILE_AREA_VERSION = "SELECT value FROM meta WHERE key = 'tile_area_version'"
+TILE_AREA_MARK = [
+    "DELETE FROM meta WHERE key = 'tile_area_version'",
+    "INSERT INTO meta (key, value) SELECT 'tile_area_version', value FROM meta WHERE key = 'data_version'",
+]
+
+
+@lru_cache(maxsize=512)
+def tile_area_sql(backend: str, layer: str, level: str, band: int, with_service: bool) -> str:
+    """The tile statement over ``tile_area``: one index scan, the class inline, no join but demand.
+
+    Parameters: ``$1`` z, ``$2`` x, ``$3`` y, ``$4`` feature cap, then ``$5`` LGSL when a service
+    is drawn; DuckDB adds the padded EPSG:4326 tile bounds after those. Same row back as
+    :func:`tile_sql`. Level and band are written into the statement, so PostgreSQL picks the
+    band's partial index.
+    """
+    if level not in LEVEL_NAMES or not layer.isidentifier() or not isinstance(band, int):
+        raise ValueError(f"bad tile layer/level/band {layer!r}/{level!r}/{band!r}")
+    props = "a.code, a.name, a.level, a.households, a.class_code, a.class_name, a.colour, a.share, a.margin, a.mixed"
+    where = f"a.level = '{level}' AND a.max_zoom = {band}"
+    demand = (
+        "\n  LEFT JOIN demand d ON d.classification_id = {s}.classification_id AND d.lgsl = $5{cast}"
+        "\n       AND d.level = {s}.level AND d.code = {s}.code"
+        if with_service
+        else ""
+    )
+    extra = ", d.demand_index, d.band" if with_service else ""
+    if backend == "postgis":
+        return f"""
+WITH env AS (SELECT ST_TileEnvelope($1::integer, $2::integer, $3::integer) AS box)
+SELECT ST_AsMVT(t, '{layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+FROM (
+  SELECT {props.replace("a.", "s.")}{extra},
+         ST_AsMVTGeom(s.geom, env.box, {EXTENT}, {BUFFER}, true) AS geom
+  FROM (
+    SELECT a.*
+    FROM tile_area a CROSS JOIN env
+    WHERE {where}
+      AND a.geom && ST_Expand(env.box, (ST_XMax(env.box) - ST_XMin(env.box)) * {BUFFER / EXTENT})
+    LIMIT $4::integer + 1
+  ) s
+  CROSS JOIN env{demand.format(s="s", cast="::integer")}
+) t
+"""
+    first = 6 if with_service else 5
+    west, south, east, north = (f"${first + i}" for i in range(4))
+    return f"""
+WITH feat AS (
+  SELECT {props}{extra},
+         ST_AsMVTGeom(a.geom, ST_Extent(ST_TileEnvelope($1::INTEGER, $2::INTEGER, $3::INTEGER)),
+                      {EXTENT}, {BUFFER}, true) AS geom
+  FROM tile_area a{demand.format(s="a", cast="::INTEGER")}
+  WHERE {where} AND a.maxx >= {west} AND a.minx <= {east} AND a.maxy >= {south} AND a.miny <= {north}
+),
+kept AS MATERIALIZED (SELECT * FROM feat WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) LIMIT $4 + 1)
+SELECT (SELECT ST_AsMVT(k, '{layer}', {EXTENT}, 'geom') FROM kept k) AS tile,
+       (SELECT count(*) FROM kept) AS features, (SELECT count(*) FROM kept) AS candidates
+"""

@@ -21,8 +21,8 @@ import pandas as pd
 
 from app.build import europe
 from app.build.derived import compositions, demand_tables
-from app.build.serving import write_tile_areas
 from app.build.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
+from app.build.serving import write_tile_areas
 from app.settings import Settings
 from app.store import Transaction, Writer
 from app.store.queries import build as q

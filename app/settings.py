@@ -65,7 +65,10 @@ class Settings(BaseSettings):
     auto_lad_max_zoom: int = Field(9, ge=0, le=24, description="then LADs up to here.")
     auto_ward_max_zoom: int = Field(12, ge=0, le=24, description="then wards; OAs beyond.")
     tile_version_ttl_s: float = Field(
-        1.0, ge=0, le=3600, description="How often tiles re-check the data version (a reload drops the cache)."
+        1.0,
+        ge=0,
+        le=3600,
+        description="How often tiles re-check the data version (a reload drops the cache).",
     )
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"

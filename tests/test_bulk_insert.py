@@ -47,9 +47,17 @@ def test_bulk_insert_integers_categories_and_nulls(writer) -> None:
         }
     )
     edges = pd.DataFrame(
-        {"classification_id": "c", "lgsl": [13], "level": ["lsoa"], "scheme": ["thresholds"], "edges": ["[90]"]}
+        {
+            "classification_id": "c",
+            "lgsl": [13],
+            "level": ["lsoa"],
+            "scheme": ["thresholds"],
+            "edges": ["[90]"],
+        }
     )
-    models = pd.DataFrame({"lgsl": [13, 279], "classification_id": "c", "drivers": "[]", "rate": [np.nan, 2.5]})
+    models = pd.DataFrame(
+        {"lgsl": [13, 279], "classification_id": "c", "drivers": "[]", "rate": [np.nan, 2.5]}
+    )
     with writer.transaction() as tx:
         tx.insert_frame("demand_area", demand)
         tx.insert_frame("band_edges", edges)

@@ -18,6 +18,7 @@ def test_data_view_households_are_each_wards_total(demo_settings: Settings) -> N
         for row in body["rows"][:5]:
             detail = client.get(f"/api/areas/{row['code']}").json()
             assert row["households"] == pytest.approx(detail["households"])
-            assert row["households"] > max(c["households"] for c in detail["mix"]["supergroup"]) or len(
-                detail["mix"]["supergroup"]
-            ) == 1
+            assert (
+                row["households"] > max(c["households"] for c in detail["mix"]["supergroup"])
+                or len(detail["mix"]["supergroup"]) == 1
+            )

@@ -94,6 +94,10 @@ def test_postgis_migrations_match_the_schema(pg_admin_url: str, tmp_path) -> Non
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    relevant = [d for d in diff if not (isinstance(d, tuple) and d[0] in ("remove_table",) and d[1].name == "spatial_ref_sys")]
+    relevant = [
+        d
+        for d in diff
+        if not (isinstance(d, tuple) and d[0] in ("remove_table",) and d[1].name == "spatial_ref_sys")
+    ]
     relevant = [d for d in relevant if not (isinstance(d, tuple) and "index" in d[0])]
     assert relevant == []

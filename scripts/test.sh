@@ -24,4 +24,5 @@ trap 'bash scripts/pg-throwaway.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 export INSIGHT_TEST_PG_URL="$url"
 
 .venv/bin/ruff check app geo boundaries migrations tests bench
+.venv/bin/ruff format --check app geo boundaries migrations tests bench
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

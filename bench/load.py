@@ -12,29 +12,12 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import psycopg
 
 from app.settings import Settings
 from app.store import open_writer
+from app.store.scratch import create_database, drop_database
 from boundaries.demo import load_demo_sources
-
-
-def new_database(admin_url: str) -> tuple[str, str]:
-    name = f"insight_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    return name, url
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def bench(backend: str, url: str, data_dir: Path) -> dict[str, float]:
@@ -68,7 +51,7 @@ def main() -> None:
     if args.backend in ("postgis", "both"):
         if not args.pg_url:
             parser.error("PostGIS needs --pg-url or INSIGHT_TEST_PG_URL (an admin URL)")
-        name, url = new_database(args.pg_url)
+        name, url = create_database(args.pg_url, "insight_bench")
         try:
             bench("postgis", url, data_dir)
         finally:

@@ -24,7 +24,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from app.build.derived import compositions, demand_tables
 from app.build.services import SERVICES
 from app.settings import Settings
 from app.store import open_reader, open_writer
+from app.store.scratch import create_database, drop_database
 from geo.composition import tier_lookup
 
 N_OA = 239_023
@@ -90,23 +90,13 @@ def compute(area_class, classes, households):
 def store_settings(backend: str, tmp: Path, pg_url: str | None) -> Settings:
     if backend == "duckdb":
         return Settings(database_url=f"duckdb:///{tmp / 'bench.duckdb'}")
-    import psycopg
-
-    name = f"insight_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = pg_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    return Settings(database_url=url)
+    assert pg_url, "PostGIS needs --pg-url or INSIGHT_TEST_PG_URL"
+    return Settings(database_url=create_database(pg_url, "insight_bench")[1])
 
 
 def drop(settings: Settings, pg_url: str | None) -> None:
-    if settings.backend == "postgis":
-        import psycopg
-
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {settings.database_url.rsplit('/', 1)[1]} WITH (FORCE)")
+    if settings.backend == "postgis" and pg_url:
+        drop_database(pg_url, settings.database_url.rsplit("/", 1)[1])
 
 
 def write(settings: Settings, derived, demand, per_class, edges, area_class) -> float:

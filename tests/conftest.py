@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from app.settings import Settings
+from app.store.scratch import create_database
 
 BACKENDS = [b for b in os.environ.get("INSIGHT_TEST_BACKENDS", "duckdb,postgis").split(",") if b]
 
@@ -41,13 +41,7 @@ def new_store_url(backend: str, directory: Path, pg_admin_url: str | None) -> st
     if backend == "duckdb":
         return f"duckdb:///{directory / f'store-{uuid.uuid4().hex[:8]}.duckdb'}"
     assert pg_admin_url
-    name = f"insight_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    return url
+    return create_database(pg_admin_url, "insight_test")[1]
 
 
 @pytest.fixture(params=BACKENDS)

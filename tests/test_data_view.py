@@ -22,3 +22,13 @@ def test_data_view_households_are_each_wards_total(demo_settings: Settings) -> N
                 row["households"] > max(c["households"] for c in detail["mix"]["supergroup"])
                 or len(detail["mix"]["supergroup"]) == 1
             )
+
+
+def test_expected_demand_without_a_rate_is_labelled_relative(demo_settings: Settings) -> None:
+    with TestClient(create_app(demo_settings)) as client:
+        body = client.get("/api/data", params={"level": "lad", "service": 279}).json()
+        (service,) = body["services"]
+        assert service["rate"] is None
+        assert service["expected_units"].startswith("relative units")
+        csv_text = client.get("/api/data", params={"level": "lad", "service": 279, "format": "csv"}).text
+        assert "expected in relative units" in csv_text.splitlines()[1]

@@ -30,6 +30,10 @@ def band_for(index: float | None, edges: list[float], scheme: str) -> str | None
     return str(assign_bands(np.array([index], float), edges, scheme)[0])
 
 
+EXPECTED_USES = "uses per year"
+EXPECTED_RELATIVE = "relative units (households weighted by propensity; no usage rate set)"
+
+
 @router.get("/data", summary="One row per area: households and modelled demand per service")
 async def get_data(
     store: StoreDep,
@@ -49,7 +53,9 @@ async def get_data(
         raise LimitExceeded(f"limit {limit} exceeds the maximum {cap} rows for format={format}")
     chosen = await classification_for(store, level, classification)
     cid = chosen["classification_id"]
-    modelled = {r["lgsl"]: r["label"] for r in await store.fetch(qc.MODELLED_FOR, cid)}
+    models = await store.fetch(qc.MODELLED_FOR, cid)
+    modelled = {r["lgsl"]: r["label"] for r in models}
+    rates = {r["lgsl"]: r["rate"] for r in models}
     lgsls = service or list(modelled)
     unknown = [s for s in lgsls if s not in modelled]
     if unknown:
@@ -70,7 +76,16 @@ async def get_data(
             r["scheme"]: json.loads(r["edges"]) for r in await store.fetch(qc.BAND_EDGES, cid, lgsl, level)
         }
         services.append(
-            {"lgsl": lgsl, "label": modelled[lgsl], "scheme": scheme, "band_edges": edges.get(scheme, [])}
+            {
+                "lgsl": lgsl,
+                "label": modelled[lgsl],
+                "scheme": scheme,
+                "band_edges": edges.get(scheme, []),
+                "rate": rates[lgsl],
+                # Without a known usage rate, expected demand is households weighted by propensity:
+                # comparable between areas, not a count of uses.
+                "expected_units": EXPECTED_USES if rates[lgsl] else EXPECTED_RELATIVE,
+            }
         )
 
     rows = []
@@ -127,7 +142,7 @@ def to_csv(body: dict[str, Any]) -> str:
     for s in body["services"]:
         out.write(
             f"# s{s['lgsl']} = LGSL {s['lgsl']} {s['label']}; band scheme {s['scheme']}, "
-            f"edges {s['band_edges']}\n"
+            f"edges {s['band_edges']}; expected in {s['expected_units']}\n"
         )
     columns = ["code", "name", "level", "households", "predominant_code", "predominant_name"]
     for s in body["services"]:

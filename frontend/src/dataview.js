@@ -103,7 +103,8 @@ function header(col) {
     predominant_code: 'Class code', predominant_name: 'Predominant class',
     expected: 'Expected uses', index: 'Index', band: 'Band',
   };
-  const label = names[col.part || col.key];
+  const relative = col.part === 'expected' && col.service && !col.service.rate;
+  const label = relative ? 'Expected (relative)' : names[col.part || col.key];
   const sorted = s.sort === col.key;
   const next = sorted && s.dir === 'asc' ? 'desc' : 'asc';
   return h('th', { scope: 'col', 'aria-sort': sorted ? (s.dir === 'desc' ? 'descending' : 'ascending') : 'none',
@@ -156,7 +157,7 @@ export function toCsv() {
   const s = state.get();
   const lines = [
     `# Citizen Insight data view: level=${body.level} parent=${body.parent || ''} classification=${body.classification_id}; demand is modelled`,
-    ...body.services.map((x) => `# s${x.lgsl} = LGSL ${x.lgsl} ${x.label}; band scheme ${x.scheme}, edges [${(x.band_edges || []).join(', ')}]`),
+    ...body.services.map((x) => `# s${x.lgsl} = LGSL ${x.lgsl} ${x.label}; band scheme ${x.scheme}, edges [${(x.band_edges || []).join(', ')}]; expected in ${x.expected_units}`),
   ];
   if (s.filter || s.band) lines.push(`# filtered on screen: text="${s.filter}" band=${s.band || 'any'}`);
   lines.push(cols.join(','));

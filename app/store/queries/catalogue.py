@@ -54,7 +54,7 @@ ORDER BY p.tier, pc.sort, p.class_code
 
 # $1 classification: modelled services of a classification
 MODELLED_FOR = """
-SELECT m.lgsl, s.label FROM service_model m JOIN service s ON s.lgsl = m.lgsl
+SELECT m.lgsl, s.label, m.rate FROM service_model m JOIN service s ON s.lgsl = m.lgsl
 WHERE m.classification_id = $1::text ORDER BY s.label
 """
 

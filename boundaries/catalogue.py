@@ -85,6 +85,23 @@ def _gm(id: str, title: str, kind: str, file: str, columns: str, vintage: str) -
     )
 
 
+def _gisco(id: str, title: str, scale: str, files: tuple[str, ...]) -> Source:
+    """A GISCO NUTS 2021 boundary set, downloaded file by file from the distribution service."""
+    return Source(
+        id,
+        title,
+        "nuts",
+        f"gisco-nuts/{scale}",
+        files,
+        {f: GISCO + f for f in files},
+        "https://ec.europa.eu/eurostat/web/gisco/geodata/statistical-units/territorial-units-statistics",
+        "NUTS_ID, LEVL_CODE, CNTR_CODE, NAME_LATN, NUTS_NAME",
+        licence="GISCO terms: free for non-commercial use; commercial use needs a EuroGeographics licence",
+        attribution=GISCO_ATTRIBUTION,
+        vintage="2021",
+    )
+
+
 _NUTS20 = tuple(f"NUTS_RG_20M_2021_4326_LEVL_{n}.geojson" for n in range(4))
 _LEEDS_ATTR = (
     "CDRC 2011 OAC Geodata Pack by the ESRC Consumer Data Research Centre; Contains National Statistics "
@@ -93,31 +110,12 @@ _LEEDS_ATTR = (
 )
 
 SOURCES: tuple[Source, ...] = (
-    Source(
-        "gisco-nuts-2021-20m",
-        "NUTS 2021 regions, 1:20 million (GISCO)",
-        "nuts",
-        "gisco-nuts/2021-20M",
-        _NUTS20,
-        {f: GISCO + f for f in _NUTS20},
-        "https://ec.europa.eu/eurostat/web/gisco/geodata/statistical-units/territorial-units-statistics",
-        "NUTS_ID, LEVL_CODE, CNTR_CODE, NAME_LATN, NUTS_NAME",
-        licence="GISCO terms: free for non-commercial use; commercial use needs a EuroGeographics licence",
-        attribution=GISCO_ATTRIBUTION,
-        vintage="2021",
-    ),
-    Source(
+    _gisco("gisco-nuts-2021-20m", "NUTS 2021 regions, 1:20 million (GISCO)", "2021-20M", _NUTS20),
+    _gisco(
         "gisco-nuts-2021-60m",
         "NUTS 2021 regions, 1:60 million, all levels (GISCO)",
-        "nuts",
-        "gisco-nuts/2021-60M",
+        "2021-60M",
         ("NUTS_RG_60M_2021_4326.geojson",),
-        {"NUTS_RG_60M_2021_4326.geojson": GISCO + "NUTS_RG_60M_2021_4326.geojson"},
-        "https://ec.europa.eu/eurostat/web/gisco/geodata/statistical-units/territorial-units-statistics",
-        "NUTS_ID, LEVL_CODE, CNTR_CODE, NAME_LATN, NUTS_NAME",
-        licence="GISCO terms: free for non-commercial use; commercial use needs a EuroGeographics licence",
-        attribution=GISCO_ATTRIBUTION,
-        vintage="2021",
     ),
     *(
         Source(

@@ -275,24 +275,34 @@ def _describe_uk_classes(classes, tiers, aligned: Aligned, cid) -> pd.DataFrame:
 def _model_services(tx, settings, report, cid, tiers, aligned: Aligned, derived, services):
     """Modelled propensities (every tier) and demand (finest tier) for the catalogued services."""
     specs = [s for s in SERVICES if not services or s.lgsl in services]
-    models, props, finest_cols = [], [], {}
+    models = [(s.lgsl, s.drivers, s.rationale, settings.service_rates.get(s.lgsl)) for s in specs]
+    _model_and_write(tx, settings, report, cid, tiers, aligned, derived, models, europe=False)
+
+
+def _model_and_write(tx, settings, report, cid, tiers, aligned: Aligned, derived, models, europe: bool):
+    """Propensities per tier from each model's drivers, then demand at the finest tier.
+
+    ``models`` holds ``(lgsl, drivers, rationale, rate)``; ``europe`` says which driver
+    catalogue the drivers come from.
+    """
+    rows, props, finest_cols = [], [], {}
     today = date.today()
-    for spec in specs:
-        models.append(
+    for lgsl, drivers, rationale, rate in models:
+        rows.append(
             {
-                "lgsl": spec.lgsl,
+                "lgsl": lgsl,
                 "classification_id": cid,
-                "drivers": json.dumps(driver_list(spec.drivers)),
-                "rationale": spec.rationale,
-                "rate": settings.service_rates.get(spec.lgsl),
+                "drivers": json.dumps(driver_list(drivers, europe=europe)),
+                "rationale": rationale,
+                "rate": rate,
             }
         )
         for tier in tiers:
-            index = prop.combine(aligned.indices(tier), spec.drivers)
-            props.append(_propensity_rows(cid, spec.lgsl, tier, index, aligned.sizes(tier), today))
+            index = prop.combine(aligned.indices(tier), drivers)
+            props.append(_propensity_rows(cid, lgsl, tier, index, aligned.sizes(tier), today))
             if tier == tiers[-1]:
-                finest_cols[spec.lgsl] = index
-    _finish_services(tx, settings, report, cid, tiers[-1], models, props, finest_cols, derived)
+                finest_cols[lgsl] = index
+    _finish_services(tx, settings, report, cid, tiers[-1], rows, props, finest_cols, derived)
 
 
 def _propensity_rows(cid, lgsl, tier, index: pd.Series, sizes: pd.Series, today) -> pd.DataFrame:
@@ -421,23 +431,8 @@ def _model_europe_services(tx, settings, report, cid, lookup, assignments, built
     aligned = Aligned(assignments, built.population, lookup, {n: built.variables[n] for n in EUROPE_DRIVERS})
     services = set(tx.fetch_frame("SELECT lgsl FROM service")["lgsl"].astype(int))
     specs = [s for s in SERVICES if s.europe and (not services or s.lgsl in services)]
-    models, props, finest_cols = [], [], {}
-    today = date.today()
-    for spec in specs:
-        models.append(
-            {
-                "lgsl": spec.lgsl,
-                "classification_id": cid,
-                "drivers": json.dumps(driver_list(spec.europe, europe=True)),
-                "rationale": spec.europe_rationale,
-                "rate": None,
-            }
-        )
-        for tier in ("supergroup", "group"):
-            index = prop.combine(aligned.indices(tier), spec.europe)
-            props.append(_propensity_rows(cid, spec.lgsl, tier, index, aligned.sizes(tier), today))
-            if tier == "group":
-                finest_cols[spec.lgsl] = index
+    models = [(s.lgsl, s.europe, s.europe_rationale, None) for s in specs]
     if models:
         rates_off = settings.model_copy(update={"service_rates": {}})
-        _finish_services(tx, rates_off, report, cid, "group", models, props, finest_cols, derived)
+        tiers = ["supergroup", "group"]
+        _model_and_write(tx, rates_off, report, cid, tiers, aligned, derived, models, europe=True)

@@ -46,6 +46,10 @@ def demo_steps(data_dir: Path) -> list[Step]:
         s = src(source_id)
         return source_id, lambda w: load_lookup(w, s.path(d), s)
 
+    def spatial(source_id: str, **kw: object) -> Step:
+        s = src(source_id)
+        return source_id, lambda w: link_by_point(w, s, **kw)  # type: ignore[arg-type]
+
     def eurostat(source_id: str) -> Step:
         s = src(source_id)
         return source_id, lambda w: load_eurostat(w, s.path(d), s)
@@ -68,28 +72,20 @@ def demo_steps(data_dir: Path) -> list[Step]:
         boundaries(
             "ons-lsoa-2021-gm", level="lsoa", code_col="area_code", name_col="area_name", parent_level="lad"
         ),
-        (
+        spatial(
             "gm-lsoa-ward-spatial",
-            lambda w: link_by_point(
-                w,
-                src("gm-lsoa-ward-spatial"),
-                child_level="lsoa",
-                child_source="ons-lsoa-2021-gm",
-                parent_level="ward",
-                parent_source="ons-ward-2023-gm",
-            ),
+            child_level="lsoa",
+            child_source="ons-lsoa-2021-gm",
+            parent_level="ward",
+            parent_source="ons-ward-2023-gm",
         ),
         boundaries("ons-oa-2021-trafford", level="oa", code_col="area_code", parent_level="lsoa"),
-        (
+        spatial(
             "trafford-oa-ward-spatial",
-            lambda w: link_by_point(
-                w,
-                src("trafford-oa-ward-spatial"),
-                child_level="oa",
-                child_source="ons-oa-2021-trafford",
-                parent_level="ward",
-                parent_source="ons-ward-2023-gm",
-            ),
+            child_level="oa",
+            child_source="ons-oa-2021-trafford",
+            parent_level="ward",
+            parent_source="ons-ward-2023-gm",
         ),
         boundaries(
             "leeds-ward-2017",
@@ -112,17 +108,13 @@ def demo_steps(data_dir: Path) -> list[Step]:
                 child_source="leeds-ward-2017",
             ),
         ),
-        (
+        spatial(
             "leeds-oa-ward-spatial",
-            lambda w: link_by_point(
-                w,
-                src("leeds-oa-ward-spatial"),
-                child_level="oa",
-                child_source="leeds-oa-2011",
-                parent_level="ward",
-                parent_source="leeds-ward-2017",
-                lad=LEEDS_LAD[0],
-            ),
+            child_level="oa",
+            child_source="leeds-oa-2011",
+            parent_level="ward",
+            parent_source="leeds-ward-2017",
+            lad=LEEDS_LAD[0],
         ),
         ("oac2021", lambda w: load_oac2021(w, d, src("oac2021"))),
         ("oac2011-leeds", lambda w: load_oac2011_leeds(w, d, src("oac2011-leeds"))),

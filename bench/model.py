@@ -4,11 +4,14 @@ Synthetic inputs at national scale (the real OAC 2021 code of every UK output ar
 data directory has it, else random codes; household counts drawn from 40–250), five OAs per
 LSOA, 25 per ward, 700 per district. For each backend it times:
 
-* compute — compositions (3 tiers × 4 levels), predominant classes, and demand with bands for
-  every modelled service at every level, in ``geo/`` (what ``insight build`` runs);
-* write — storing those tables in the backend (one transaction). Output-area demand is not
-  written row by row: the ``demand`` view multiplies each OA's households by its class's rate
-  (``class_demand``), so the rebuild stores 22 services × 52 classes instead of 5.3 million rows;
+* compute — compositions (3 tiers × 4 levels), predominant classes, and demand with bands and
+  band edges (3 schemes) for every modelled service at every level, in ``geo/`` (what
+  ``insight build`` runs once it has read its inputs; the parent lookups are made beforehand);
+* write — storing those tables in the backend in one transaction, as ``insight build`` does
+  (``app.build.pipeline.write_derived`` / ``write_demand``). What follows from an area's one
+  class is not stored: an output area is one row (its class and households), an area above it
+  one row with households per class and one with its demand for every service, and the
+  ``composition``, ``predominant`` and ``demand`` views spread them out on read;
 * similar — ``/api/areas/{code}/similar`` over the 239,023 OA share vectors (first query
   builds the cached matrix; later ones are the steady state).
 
@@ -30,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from app.build.derived import compositions, demand_tables
+from app.build.pipeline import write_demand, write_derived
 from app.build.services import SERVICES
 from app.settings import Settings
 from app.store import open_reader, open_writer
@@ -73,18 +77,16 @@ def parents(codes: np.ndarray) -> dict[str, pd.Series]:
     }
 
 
-def compute(area_class, classes, households):
+def compute(area_class, classes, households, par):
     tiers = ["supergroup", "group", "subgroup"]
     lookup = tier_lookup(classes, tiers)
-    par = parents(area_class["area_code"].to_numpy())
     derived = compositions(area_class, households, lookup, "oa", par, {}, 0.05)
     rng = np.random.default_rng(1)
     subgroups = list(lookup.index)
     matrix = pd.DataFrame(
         {s.lgsl: rng.uniform(50, 200, len(subgroups)) for s in SERVICES}, index=pd.Index(subgroups)
     )
-    demand, per_class, edges = demand_tables(derived, "subgroup", matrix, {}, 110.0, 90.0)
-    return derived, demand, per_class, edges
+    return derived, demand_tables(derived, "subgroup", matrix, {}, 110.0, 90.0)
 
 
 def store_settings(backend: str, tmp: Path, pg_url: str | None) -> Settings:
@@ -99,7 +101,7 @@ def drop(settings: Settings, pg_url: str | None) -> None:
         drop_database(pg_url, settings.database_url.rsplit("/", 1)[1])
 
 
-def write(settings: Settings, derived, demand, per_class, edges, area_class) -> float:
+def write(settings: Settings, derived, demand, area_class) -> float:
     cid = "bench"
     areas = pd.DataFrame(
         {"level": "oa", "code": area_class["area_code"], "name": area_class["area_code"], "source_id": cid}
@@ -124,15 +126,8 @@ def write(settings: Settings, derived, demand, per_class, edges, area_class) -> 
             tx.bump_data_version()
         start = time.perf_counter()
         with w.transaction() as tx:
-            tx.replace(
-                "composition", derived.composition.assign(classification_id=cid), classification_id=cid
-            )
-            tx.replace(
-                "predominant", derived.predominant.assign(classification_id=cid), classification_id=cid
-            )
-            tx.replace("demand_area", demand.assign(classification_id=cid), classification_id=cid)
-            tx.replace("class_demand", per_class.assign(classification_id=cid), classification_id=cid)
-            tx.replace("band_edges", edges.assign(classification_id=cid), classification_id=cid)
+            write_derived(tx, cid, derived)
+            write_demand(tx, cid, demand)
         return time.perf_counter() - start
 
 
@@ -165,14 +160,16 @@ def main() -> None:
     args = parser.parse_args()
 
     area_class, classes, households = synthetic(Path(args.data_dir))
+    par = parents(area_class["area_code"].to_numpy())
     t0, c0 = time.perf_counter(), time.process_time()
-    derived, demand, per_class, edges = compute(area_class, classes, households)
+    derived, demand = compute(area_class, classes, households, par)
     t_compute, c_compute = time.perf_counter() - t0, time.process_time() - c0
+    served = len(derived.composition())
     print(
-        f"compute: {len(area_class):,} OAs → {len(derived.composition):,} composition rows, "
-        f"{len(derived.predominant):,} predominant rows, {len(demand):,} demand rows above OAs + "
-        f"{len(per_class):,} per OA class ({len(SERVICES)} services, 4 levels) in {t_compute:.2f} s "
-        f"({c_compute:.2f} s CPU)"
+        f"compute: {len(area_class):,} OAs → {len(derived.base):,} OA rows, {len(derived.areas):,} areas "
+        f"above them, {len(derived.predominant):,} predominant rows, demand for {demand.rows:,} "
+        f"area-services above OAs + {len(demand.per_class):,} per OA class ({len(SERVICES)} services, "
+        f"4 levels) in {t_compute:.2f} s ({c_compute:.2f} s CPU); the views show {served:,} composition rows"
     )
     rng = np.random.default_rng(3)
     sample = list(
@@ -185,7 +182,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             settings = store_settings(backend, Path(tmp), args.pg_url)
             try:
-                t_write = write(settings, derived, demand, per_class, edges, area_class)
+                t_write = write(settings, derived, demand, area_class)
                 cold, warm = asyncio.run(similar(settings, sample))
             finally:
                 drop(settings, args.pg_url)

@@ -170,9 +170,9 @@ def load_wards(db: str, data_dir: Path, n: int, seed: int) -> None:
     )
     with open_writer(Settings(database_url=db, data_dir=data_dir)) as writer, writer.transaction() as tx:
         tx.execute("DELETE FROM area WHERE level = 'ward'")
-        tx.execute("DELETE FROM predominant WHERE level = 'ward'")
+        tx.execute("DELETE FROM predominant_area WHERE level = 'ward'")
         tx.insert_frame("area", rows)
-        tx.insert_frame("predominant", pred)
+        tx.insert_frame("predominant_area", pred)
         tx.bump_data_version()
     log(f"loaded {len(rows)} wards")
 
@@ -257,12 +257,12 @@ def load(db: str, data_dir: Path, n: int, seed: int) -> None:
     t0 = time.time()
     with open_writer(settings) as writer:
         with writer.transaction() as tx:
-            for table in ("area", "predominant", "profile_class", "classification"):
+            for table in ("area", "predominant_area", "profile_class", "classification"):
                 tx.execute(f"DELETE FROM {table}")
             tx.insert_frame("area", areas)
             tx.insert_frame("classification", classification)
             tx.insert_frame("profile_class", classes)
-            tx.insert_frame("predominant", pred)
+            tx.insert_frame("predominant_area", pred)
             tx.bump_data_version()
         with writer.transaction() as tx:
             tx.execute("DROP TABLE IF EXISTS bench_oa")

@@ -185,6 +185,7 @@ class CompositionMatrix:
         hh = households.reindex(codes_all).to_numpy(float)
         keep = ~np.isnan(hh)
         self.codes = codes_all[keep]
+        self._index: pd.Index | None = None  # built on first use, to look up children
         self.households = non_negative(hh[keep], "households")
         self.class_index = cls[keep]
         n = len(self.codes)
@@ -208,12 +209,15 @@ class CompositionMatrix:
         """Parent codes and their finest-class households (sparse), summed from the base areas."""
         from scipy import sparse
 
-        if parent_of.index.duplicated().any():
+        if not parent_of.index.is_unique:
             raise ValueError("a child area has more than one parent at the same level")
-        parents = parent_of.reindex(self.codes).to_numpy()
-        has = pd.notna(parents)
-        idx, uniques = pd.factorize(parents[has], sort=True)
-        rows = np.flatnonzero(has)
+        # the base areas' positions of the children (a child that is no base area is skipped)
+        if self._index is None:
+            self._index = pd.Index(self.codes)
+        pos = self._index.get_indexer(parent_of.index)
+        has = (pos >= 0) & parent_of.notna().to_numpy()
+        idx, uniques = pd.factorize(parent_of.array[has], sort=True)
+        rows = pos[has]
         indicator = sparse.csr_matrix(
             (np.ones(len(rows)), (idx, rows)), shape=(len(uniques), len(self.codes))
         )

@@ -96,24 +96,3 @@ def predominant_matrix(
             "mixed": margin < mixed_margin,
         }
     )
-
-
-def predominant_single(
-    codes: np.ndarray, households: np.ndarray, classes: np.ndarray, tier: str, mixed_margin: float = 0.05
-) -> pd.DataFrame:
-    """:func:`predominant` for areas holding one class each (base areas): share and margin 1."""
-    h = np.asarray(households, float)
-    ok = h > 0
-    n = int(ok.sum())
-    return pd.DataFrame(
-        {
-            "code": np.asarray(codes, dtype=object)[ok],
-            "tier": tier,
-            "class_code": np.asarray(classes, dtype=object)[ok],
-            "runner_up_code": np.full(n, None, dtype=object),
-            "households": h[ok],
-            "share": np.ones(n),
-            "margin": np.ones(n),
-            "mixed": np.full(n, mixed_margin > 1.0),
-        }
-    )

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.build.serving import write_tile_areas
 from app.main import create_app
 from app.settings import Settings
-from app.store import open_writer, schema
+from app.store import open_writer
 from boundaries.geometry import area_rows
 from boundaries.readers import read_boundaries
 from tests.conftest import BACKENDS
@@ -26,10 +26,6 @@ from tests.conftest import BACKENDS
 LEEDS = "E08000035"  # Leeds local authority, parent of its wards
 COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
 LGSL = 1
-
-
-# Area demand is written to ``demand_area`` (``demand`` is the view tiles read) where the schema has it.
-DEMAND_TABLE = "demand_area" if "demand_area" in schema.metadata.tables else "demand"
 
 
 def class_of(code: str) -> str:
@@ -120,11 +116,22 @@ def build_tile_store(settings: Settings) -> None:
     pred["share"] = 0.5
     pred["margin"] = pred["code"].map(lambda c: (zlib.crc32(c.encode()) % 10) / 100)
     pred["mixed"] = pred["margin"] < 0.05
+    # Demand index = class × 20: the ``demand`` view works it out as 100 (E/H) / reference, which
+    # with integer E = H × index and reference 100 is exact.
     demand = pred[["classification_id", "level", "code", "households"]].copy()
-    demand["lgsl"] = LGSL
-    demand["expected"] = demand["households"] * 0.1
-    demand["demand_index"] = pred["class_code"].astype(int) * 20.0
-    demand["band"] = ["high" if v >= 110 else "low" if v <= 90 else "medium" for v in demand["demand_index"]]
+    demand["expected"] = [
+        [h * int(c) * 20.0] for h, c in zip(pred["households"], pred["class_code"], strict=True)
+    ]
+    demand_service = pd.DataFrame(
+        {
+            "classification_id": ["oac2021", "eunuts3"],
+            "lgsl": LGSL,
+            "position": 1,
+            "reference": 100.0,
+            "band_low": 90.0,
+            "band_high": 110.0,
+        }
+    )
     service = pd.DataFrame([{"lgsl": LGSL, "label": "Test service", "source_id": "test"}])
     models = pd.DataFrame(
         [{"lgsl": LGSL, "classification_id": cid, "drivers": "[]"} for cid in ("oac2021", "eunuts3")]
@@ -144,8 +151,9 @@ def build_tile_store(settings: Settings) -> None:
         tx.insert_frame("area", areas)
         tx.insert_frame("classification", classifications)
         tx.insert_frame("profile_class", classes)
-        tx.insert_frame("predominant", pred)
+        tx.insert_frame("predominant_area", pred)
         tx.insert_frame("demand_area", demand)
+        tx.insert_frame("demand_service", demand_service)
         tx.insert_frame("service", service)
         tx.insert_frame("service_model", models)
         tx.insert_frame("band_edges", edges)

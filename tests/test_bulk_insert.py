@@ -23,8 +23,8 @@ def test_bulk_insert_round_trip(writer) -> None:
     ).dropna(subset=["class_code"])
     frame["share"] = frame["share"].fillna(0.75)
     with writer.transaction() as tx:
-        assert tx.insert_frame("predominant", frame) == 3
-        back = tx.fetch_frame("SELECT * FROM predominant ORDER BY level, code")
+        assert tx.insert_frame("predominant_area", frame) == 3
+        back = tx.fetch_frame("SELECT * FROM predominant_area ORDER BY level, code")
     expect = frame.sort_values(["level", "code"]).reset_index(drop=True)
     for col in expect.columns:
         got, want = back[col].tolist(), expect[col].tolist()
@@ -33,26 +33,24 @@ def test_bulk_insert_round_trip(writer) -> None:
         assert got == want, col
 
 
-def test_bulk_insert_integers_categories_and_nulls(writer) -> None:
+def test_bulk_insert_integers_arrays_and_nulls(writer) -> None:
     demand = pd.DataFrame(
         {
             "classification_id": "c",
-            "lgsl": np.array([13, 279, 2_000_000], dtype=np.int64),
             "level": "lsoa",
             "code": ["L1", "L2", "L3"],
             "households": [10.0, 20.0, 30.0],
-            "expected": [1.5, 2.5, 3.5],
-            "demand_index": [95.0, 110.0, 80.0],
-            "band": pd.Categorical(["medium", "high", "low"], categories=["low", "medium", "high"]),
+            "expected": [np.array([9.5, 0.1 + 0.2]), [22.0, 1e-300], np.array([33.0, 123456789.125])],
         }
     )
-    edges = pd.DataFrame(
+    services = pd.DataFrame(
         {
             "classification_id": "c",
-            "lgsl": [13],
-            "level": ["lsoa"],
-            "scheme": ["thresholds"],
-            "edges": ["[90]"],
+            "lgsl": np.array([279, 2_000_000], dtype=np.int64),
+            "position": [1, 2],
+            "reference": [1.0, 0.5],
+            "band_low": 90.0,
+            "band_high": 110.0,
         }
     )
     models = pd.DataFrame(
@@ -60,11 +58,24 @@ def test_bulk_insert_integers_categories_and_nulls(writer) -> None:
     )
     with writer.transaction() as tx:
         tx.insert_frame("demand_area", demand)
-        tx.insert_frame("band_edges", edges)
+        tx.insert_frame("demand_service", services)
         tx.insert_frame("service_model", models)
-        got = tx.fetch_frame("SELECT lgsl, band, expected FROM demand_area ORDER BY lgsl")
+        arrays = tx.fetch_frame("SELECT code, expected FROM demand_area ORDER BY code")
+        got = tx.fetch_frame(
+            "SELECT code, lgsl, expected, demand_index, band FROM demand ORDER BY code, lgsl"
+        )
         rates = tx.fetch_frame("SELECT lgsl, rate FROM service_model ORDER BY lgsl")
-    assert got["lgsl"].tolist() == [13, 279, 2_000_000]
-    assert got["band"].tolist() == ["medium", "high", "low"]
-    assert got["expected"].tolist() == [1.5, 2.5, 3.5]
+    assert [list(map(float, e)) for e in arrays["expected"]] == [
+        [9.5, 0.1 + 0.2],
+        [22.0, 1e-300],
+        [33.0, 123456789.125],
+    ]
+    assert got["lgsl"].tolist() == [279, 2_000_000] * 3
+    assert got["expected"].tolist() == [9.5, 0.1 + 0.2, 22.0, 1e-300, 33.0, 123456789.125]
+    # index = 100 (E/H) / reference, band by the thresholds: 95 medium, 6 low, 110 high, ...
+    assert got["demand_index"].tolist() == [
+        100.0 * (e / h) / r
+        for e, h, r in zip(got["expected"], [10.0, 10.0, 20.0, 20.0, 30.0, 30.0], [1.0, 0.5] * 3, strict=True)
+    ]
+    assert got["band"].tolist() == ["medium", "low", "high", "low", "high", "high"]
     assert pd.isna(rates["rate"].iloc[0]) and rates["rate"].iloc[1] == 2.5

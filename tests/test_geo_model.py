@@ -184,7 +184,7 @@ def test_matrix_compositions_equal_the_long_form() -> None:
     base = base_composition(area_class, households, lookup)
     slow = pd.concat([base.assign(level="oa"), aggregate(base, parent).assign(level="ward")])
     key = ["level", "code", "tier", "class_code"]
-    got = fast.composition.sort_values(key).reset_index(drop=True)[slow.columns]
+    got = fast.composition().sort_values(key).reset_index(drop=True)[slow.columns]
     pd.testing.assert_frame_equal(got, slow.sort_values(key).reset_index(drop=True), check_dtype=False)
     ward = fast.predominant[fast.predominant["level"] == "ward"].drop(columns="level")
     expect = predominant(aggregate(base, parent), mixed_margin=0.1)

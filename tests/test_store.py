@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ import shapely
 
 from app.settings import Settings
 from app.store import StoreError, open_reader, open_writer
+from tests.conftest import BACKENDS
 
 
 def _areas(codes: list[str], source: str) -> pd.DataFrame:
@@ -21,7 +23,56 @@ def test_new_store_has_levels_and_schema(writer) -> None:
     levels = writer.read_frame("SELECT level FROM area_level ORDER BY rank")["level"].tolist()
     assert levels == ["nuts0", "nuts1", "nuts2", "nuts3", "lad", "ward", "lsoa", "oa"]
     version = writer.read_frame("SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist()
-    assert version == ["0001"]
+    assert version == ["0002"]
+
+
+@pytest.mark.skipif("postgis" not in BACKENDS, reason="Alembic migrations are the PostGIS store's")
+def test_upgrade_replaces_the_first_release_derived_tables(pg_admin_url: str) -> None:
+    """A store with 0001's long derived tables comes up to 0002's compact tables and views."""
+    import psycopg
+
+    from app.store.postgis_backend import libpq_url, upgrade_schema
+    from tests.conftest import new_store_url
+
+    url = new_store_url("postgis", Path("."), pg_admin_url)
+    upgrade_schema(url, "0001")
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        # the first release's layout: composition a table, demand a view over it
+        conn.execute("DROP VIEW composition, predominant, demand, area_households")
+        conn.execute("DROP TABLE base_composition, composition_area, predominant_area, demand_area")
+        conn.execute(
+            "CREATE TABLE composition (classification_id text, level text, code text, tier text, "
+            "class_code text, households float8)"
+        )
+        conn.execute("INSERT INTO composition VALUES ('c', 'oa', 'E1', 'group', '1a', 5)")
+        conn.execute("CREATE TABLE predominant (code text)")
+        conn.execute("CREATE TABLE demand_area (code text, lgsl int)")
+        conn.execute("CREATE VIEW demand AS SELECT * FROM composition")
+    upgrade_schema(url)
+    with psycopg.connect(libpq_url(url)) as conn:
+        kinds = dict(
+            conn.execute(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE table_name = ANY(%s)",
+                [["composition", "predominant", "demand", "area_households", "demand_area"]],
+            ).fetchall()
+        )
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'demand_area' ORDER BY ordinal_position"
+            )
+        ]
+    assert kinds == {
+        "composition": "VIEW",
+        "predominant": "VIEW",
+        "demand": "VIEW",
+        "area_households": "VIEW",
+        "demand_area": "BASE TABLE",
+    }
+    assert version == ("0002",)
+    assert columns == ["classification_id", "level", "code", "households", "expected"]
 
 
 def test_failed_transaction_leaves_data_intact(writer) -> None:

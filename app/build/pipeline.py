@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from app.build import europe
-from app.build.derived import compositions, demand_tables
+from app.build.derived import DemandTables, Derived, compositions, demand_tables
 from app.build.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
 from app.build.serving import write_tile_areas
 from app.settings import Settings
@@ -116,9 +116,20 @@ def _write(tx: Transaction, table: str, frame: pd.DataFrame, **key) -> int:
     return tx.replace(table, frame, **key)
 
 
-def _write_derived(tx, cid, derived) -> None:
-    _write(tx, "composition", derived.composition.assign(classification_id=cid), classification_id=cid)
-    _write(tx, "predominant", derived.predominant.assign(classification_id=cid), classification_id=cid)
+def write_derived(tx: Transaction, cid: str, derived: Derived) -> None:
+    """Replace a classification's compositions and predominant classes (one transaction)."""
+    _write(tx, "class_tier", derived.class_tier.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "base_composition", derived.base.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "composition_area", derived.areas.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "predominant_area", derived.predominant.assign(classification_id=cid), classification_id=cid)
+
+
+def write_demand(tx: Transaction, cid: str, tables: DemandTables) -> None:
+    """Replace a classification's modelled demand and band edges (one transaction)."""
+    _write(tx, "demand_service", tables.services.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "demand_area", tables.areas.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "class_demand", tables.per_class.assign(classification_id=cid), classification_id=cid)
+    _write(tx, "band_edges", tables.edges.assign(classification_id=cid), classification_id=cid)
 
 
 # --- UK ------------------------------------------------------------------------------------
@@ -208,13 +219,13 @@ def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress:
             {lv: keep.get(lv, set()) for lv in ["oa", *parents]},
             settings.mixed_margin,
         )
-        _write_derived(tx, cid, derived)
+        write_derived(tx, cid, derived)
         aligned = Aligned(area_class, households, lookup, drivers)
         classes = _describe_uk_classes(classes, tiers, aligned, cid)
         _write(tx, "profile_class", classes.assign(classification_id=cid), classification_id=cid)
         report.add(
-            f"{cid}: {len(derived.composition):,} composition rows, {len(derived.predominant):,} "
-            f"predominant rows over {area_class.shape[0]:,} output areas with households"
+            f"{cid}: {len(derived.base):,} output areas with households, {len(derived.areas):,} areas "
+            f"above them, {len(derived.predominant):,} predominant rows"
         )
         if cid == demand_cid:
             _model_services(tx, settings, report, cid, tiers, aligned, derived, services)
@@ -324,15 +335,13 @@ def _finish_services(tx, settings, report, cid, finest, models, props, finest_co
     _write(tx, "service_model", pd.DataFrame(models), classification_id=cid)
     _write(tx, "propensity", pd.concat(props, ignore_index=True), classification_id=cid)
     matrix = pd.DataFrame(finest_cols).fillna(100.0)
-    demand, per_class, edges = demand_tables(
+    tables = demand_tables(
         derived, finest, matrix, settings.service_rates, settings.band_high, settings.band_low
     )
-    _write(tx, "demand_area", demand.assign(classification_id=cid), classification_id=cid)
-    _write(tx, "class_demand", per_class.assign(classification_id=cid), classification_id=cid)
-    _write(tx, "band_edges", edges.assign(classification_id=cid), classification_id=cid)
+    write_demand(tx, cid, tables)
     report.add(
-        f"{cid}: {len(models)} modelled services, {len(demand):,} demand rows above the base level, "
-        f"{len(per_class):,} per base class"
+        f"{cid}: {len(models)} modelled services, {tables.rows:,} area demands above the base level, "
+        f"{len(tables.per_class):,} per base class"
     )
 
 
@@ -417,7 +426,7 @@ def build_europe_classification(
         {lv: keep.get(lv) or None for lv in ["nuts3", *parents]},
         settings.mixed_margin,
     )
-    _write_derived(tx, cid, derived)
+    write_derived(tx, cid, derived)
     report.add(
         f"{cid}: {len(built.assignments):,} regions in {built.k} supergroups and "
         f"{classes['tier'].eq('group').sum()} groups; WCSS supergroups {built.wcss['supergroups']:.3f}, "

@@ -3,7 +3,8 @@
 Text COPY costs a float-to-text round trip per value on both sides; the binary format sends
 the eight bytes of each double as they are. Rows are assembled column by column into one
 buffer (no Python object per value), so a million-row frame takes a fraction of a second.
-Only frames of text, double, integer and boolean columns qualify; others use text COPY.
+Only frames of text, double, integer, boolean and one-dimensional double or integer array
+columns qualify; others use text COPY.
 """
 
 from __future__ import annotations
@@ -11,16 +12,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Boolean, Double, Integer, Text
+from sqlalchemy import ARRAY, Boolean, Double, Integer, Text
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 TRAILER = (-1).to_bytes(2, "big", signed=True)
 _FIXED = {Double: (">f8", 8), Integer: (">i4", 4), Boolean: ("u1", 1)}
+_ELEMENT_OID = {Double: 701, Integer: 23}  # float8, int4
+_ARRAY_HEADER = 20  # ndim, has-null flag, element type, length, lower bound: five int4
+
+
+def is_array(sql_type: object) -> bool:
+    return type(sql_type) is ARRAY and type(sql_type.item_type) in _ELEMENT_OID  # type: ignore[attr-defined]
 
 
 def supported(types: list[object]) -> bool:
     """Whether every column type has a binary encoder here."""
-    return all(type(t) in (*_FIXED, Text) for t in types)
+    return all(type(t) in (*_FIXED, Text) or is_array(t) for t in types)
 
 
 def _text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +62,36 @@ def _fixed(values: pd.Series, sql_type: object) -> tuple[np.ndarray, np.ndarray]
     return np.where(null, -1, width), raw.astype(dtype)
 
 
+def _array(values: pd.Series, sql_type: object) -> tuple[np.ndarray, np.ndarray]:
+    """Byte length per row and each row's whole array field (header and elements) as bytes.
+
+    Rows hold 1-D arrays; rows of equal length are encoded together. NULL elements are not
+    supported (a ValueError sends the frame to text COPY, which reports them).
+    """
+    item = type(sql_type.item_type)  # type: ignore[attr-defined]
+    dtype, width = _FIXED[item]
+    cells = values.to_numpy(dtype=object)
+    null = np.array([c is None for c in cells], dtype=bool)
+    sizes = np.array([0 if c is None else len(c) for c in cells], dtype=np.int64)
+    lengths = np.where(null, -1, _ARRAY_HEADER + sizes * (4 + width))
+    out = np.empty(len(cells), dtype=object)
+    for size in np.unique(sizes[~null]):
+        rows = np.flatnonzero(~null & (sizes == size))
+        block = np.asarray(
+            np.stack([np.asarray(c, dtype=float) for c in cells[rows]]) if size else np.zeros((len(rows), 0))
+        )
+        if np.isnan(block).any():
+            raise ValueError("NULL array elements have no binary encoding here")
+        record = np.empty(
+            len(rows), dtype=[("head", ">i4", 5), ("items", [("n", ">i4"), ("v", dtype)], int(size))]
+        )
+        record["head"] = [1, 0, _ELEMENT_OID[item], size, 1]
+        record["items"]["n"] = width
+        record["items"]["v"] = block if width == 8 else block.astype(np.int64)
+        out[rows] = list(record.view(f"S{record.dtype.itemsize}"))
+    return lengths, out
+
+
 def payload(frame: pd.DataFrame, types: list[object]) -> bytes:
     """The whole COPY BINARY stream (header, rows, trailer) for ``frame``'s columns in order.
 
@@ -63,7 +100,7 @@ def payload(frame: pd.DataFrame, types: list[object]) -> bytes:
     """
     n = len(frame)
     fields = [
-        _text(frame[c]) if type(t) is Text else _fixed(frame[c], t)
+        _text(frame[c]) if type(t) is Text else _array(frame[c], t) if is_array(t) else _fixed(frame[c], t)
         for c, t in zip(frame.columns, types, strict=True)
     ]
     widths = np.stack([lengths for lengths, _ in fields], axis=1) if fields else np.zeros((n, 0), int)
@@ -81,7 +118,8 @@ def payload(frame: pd.DataFrame, types: list[object]) -> bytes:
         for j, w in enumerate(widths[row]):
             spec.append((f"l{j}", ">i4"))
             if w > 0:
-                spec.append((f"v{j}", f"S{w}" if type(types[j]) is Text else fields[j][1].dtype))
+                raw = type(types[j]) is Text or is_array(types[j])
+                spec.append((f"v{j}", f"S{w}" if raw else fields[j][1].dtype))
         block = np.empty(len(rows), dtype=np.dtype(spec))
         block["count"] = len(fields)
         for j, w in enumerate(widths[row]):

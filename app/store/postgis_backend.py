@@ -48,6 +48,19 @@ class PgTransaction(Transaction):
         names = [d.name for d in cur.description] if cur.description else []
         return pd.DataFrame(cur.fetchall(), columns=names)
 
+    def analyze(self, table: str) -> None:
+        """Fresh planner statistics, or the server plans lookups on a bulk-rebuilt table as scans
+        (or, never analysed, guesses one row and nests loops over thousands); not of array
+        columns, whose per-element statistics cost more than the load."""
+        plain = [c.name for c in schema.metadata.tables[table].columns if not pgcopy.is_array(c.type)]
+        self.conn.execute(f"ANALYZE {table} ({', '.join(plain)})")
+
+    def replace(self, table: str, frame: pd.DataFrame, **equals: Any) -> int:
+        rows = super().replace(table, frame, **equals)
+        if rows < ANALYZE_ROWS:  # larger inserts analysed already
+            self.analyze(table)
+        return rows
+
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
         if frame.empty:
             return 0
@@ -68,8 +81,7 @@ class PgTransaction(Transaction):
                 for start in range(0, len(data), 1 << 24):
                     copy.write(data[start : start + (1 << 24)])
             if len(prepared) >= ANALYZE_ROWS:
-                # fresh statistics, or the server plans lookups on a bulk-rebuilt table as scans
-                self.conn.execute(f"ANALYZE {table}")
+                self.analyze(table)
             return len(prepared)
         columns, prepared = prepare_frame(table, frame, ewkb_hex=True)
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"

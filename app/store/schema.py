@@ -12,6 +12,7 @@ import re
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Column,
     Date,
@@ -29,7 +30,7 @@ from sqlalchemy.schema import CreateTable
 
 from app.store.levels import LEVEL_NAMES
 
-SCHEMA_VERSION = "0001"
+SCHEMA_VERSION = "0002"
 
 metadata = MetaData()
 
@@ -176,20 +177,54 @@ area_class = Table(
     PrimaryKeyConstraint("classification_id", "area_code"),
 )
 
-composition = Table(
-    "composition",
+# Derived tables are written by ``insight build``. What follows from an area's one class is not
+# stored: base areas (output areas; NUTS3 regions for the Europe classification) keep one row
+# each, areas above them one row with households per finest class, and the ``composition``,
+# ``predominant`` and ``demand`` views (see VIEWS) spread them out on read. A national rebuild
+# therefore writes ~0.6 million rows instead of ~3.6 million. Their keys lead with ``code``:
+# every lookup names the area, and a bulk rebuild fills the index faster when key comparisons
+# end at the first column.
+
+# The finest classes of a classification numbered from 1 (the position of their households in
+# ``composition_area.mix``), each with its ancestor at every tier (itself at the finest).
+class_tier = Table(
+    "class_tier",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("finest_code", Text, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("class_code", Text, nullable=False),
+    PrimaryKeyConstraint("classification_id", "position", "tier"),
+)
+
+# Households of each base area in its one (finest) class; zero counts are kept.
+base_composition = Table(
+    "base_composition",
     metadata,
     Column("classification_id", Text, nullable=False),
     Column("level", Text, nullable=False),
     Column("code", Text, nullable=False),
-    Column("tier", Text, nullable=False),
     Column("class_code", Text, nullable=False),
     Column("households", Double, nullable=False),
-    PrimaryKeyConstraint("classification_id", "level", "code", "tier", "class_code"),
+    PrimaryKeyConstraint("code", "classification_id"),
 )
 
-predominant = Table(
-    "predominant",
+# Areas above the base level: households in total and per finest class (``class_tier`` order).
+composition_area = Table(
+    "composition_area",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("households", Double, nullable=False),
+    Column("mix", ARRAY(Double), nullable=False),
+    PrimaryKeyConstraint("code", "level", "classification_id"),
+)
+
+# Leading class per area above the base level and tier (a base area's is its own class).
+predominant_area = Table(
+    "predominant_area",
     metadata,
     Column("classification_id", Text, nullable=False),
     Column("level", Text, nullable=False),
@@ -201,7 +236,7 @@ predominant = Table(
     Column("share", Double, nullable=False),
     Column("margin", Double, nullable=False),
     Column("mixed", Boolean, nullable=False),
-    PrimaryKeyConstraint("classification_id", "level", "code", "tier"),
+    PrimaryKeyConstraint("code", "tier", "level", "classification_id"),
 )
 
 # Serving copy for vector tiles, written by ``insight build``: one row per area and zoom band
@@ -291,20 +326,34 @@ propensity = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
 )
 
-# Demand above the base level; base areas' demand is the ``demand`` view (see VIEWS), computed
-# on read from their one class, so a national rebuild does not write millions of rows.
+# The modelled services of a classification numbered from 1 (their place in ``demand_area``'s
+# arrays), with what an area's index and band are worked out from: the expected uses per
+# household over the reference population, and the index thresholds of the bands.
+demand_service = Table(
+    "demand_service",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("reference", Double, nullable=False),
+    Column("band_low", Double, nullable=False),
+    Column("band_high", Double, nullable=False),
+    PrimaryKeyConstraint("classification_id", "lgsl"),
+)
+
+# Demand of areas above the base level, one row per area: households (of classes with a
+# propensity) and expected uses per service in ``demand_service`` order. The ``demand`` view
+# adds the index ``100 (E/H) / reference`` and its band; base areas' demand is their class's
+# (``class_demand``).
 demand_area = Table(
     "demand_area",
     metadata,
     Column("classification_id", Text, nullable=False),
-    Column("lgsl", Integer, nullable=False),
     Column("level", Text, nullable=False),
     Column("code", Text, nullable=False),
     Column("households", Double, nullable=False),
-    Column("expected", Double, nullable=False),
-    Column("demand_index", Double, nullable=False),
-    Column("band", Text, nullable=False),
-    PrimaryKeyConstraint("classification_id", "lgsl", "level", "code"),
+    Column("expected", ARRAY(Double), nullable=False),
+    PrimaryKeyConstraint("code", "level", "classification_id"),
 )
 
 # Demand per household of each finest class at the base level: a base area's expected uses are
@@ -395,18 +444,59 @@ unit_cost = Table(
 )
 
 
-# Read-only views over the tables above, created after them on both backends.
+# Read-only views over the tables above, created after them on both backends. Each is a
+# UNION ALL of a base-level branch and an above-base branch, so a filter or join on level and
+# code reaches the key of the table underneath.
+# The index of an above-base area for one service, computed as ``geo.demand`` does (same
+# operations in the same order, so the same double), and its band under the thresholds scheme.
+_INDEX = "100.0 * (d.expected[s.position] / d.households) / s.reference"
+_BAND = (
+    f"CASE WHEN {_INDEX} >= s.band_high THEN 'high' WHEN {_INDEX} <= s.band_low THEN 'low' ELSE 'medium' END"
+)
 VIEWS = {
-    "demand": """
-CREATE VIEW demand AS
-SELECT classification_id, lgsl, level, code, households, expected, demand_index, band FROM demand_area
+    "area_households": """
+CREATE VIEW area_households AS
+SELECT classification_id, level, code, households FROM base_composition
 UNION ALL
-SELECT k.classification_id, c.lgsl, k.level, k.code, k.households, k.households * c.rate AS expected,
+SELECT classification_id, level, code, households FROM composition_area
+""",
+    "composition": """
+CREATE VIEW composition AS
+SELECT b.classification_id, b.level, b.code, t.tier, t.class_code, b.households
+FROM base_composition b
+JOIN class_tier t ON t.classification_id = b.classification_id AND t.finest_code = b.class_code
+UNION ALL
+SELECT k.classification_id, k.level, k.code, t.tier, t.class_code, SUM(k.mix[t.position]) AS households
+FROM composition_area k
+JOIN class_tier t ON t.classification_id = k.classification_id
+GROUP BY k.classification_id, k.level, k.code, t.tier, t.class_code
+HAVING SUM(k.mix[t.position]) > 0
+""",
+    "predominant": """
+CREATE VIEW predominant AS
+SELECT classification_id, level, code, tier, class_code, runner_up_code, households, share, margin,
+       mixed
+FROM predominant_area
+UNION ALL
+SELECT b.classification_id, b.level, b.code, t.tier, t.class_code, CAST(NULL AS TEXT), b.households,
+       1.0, 1.0, FALSE
+FROM base_composition b
+JOIN class_tier t ON t.classification_id = b.classification_id AND t.finest_code = b.class_code
+WHERE b.households > 0
+""",
+    "demand": f"""
+CREATE VIEW demand AS
+SELECT d.classification_id, s.lgsl, d.level, d.code, d.households, d.expected[s.position] AS expected,
+       {_INDEX} AS demand_index, {_BAND} AS band
+FROM demand_area d
+JOIN demand_service s ON s.classification_id = d.classification_id
+UNION ALL
+SELECT b.classification_id, c.lgsl, b.level, b.code, b.households, b.households * c.rate,
        c.demand_index, c.band
-FROM composition k
-JOIN class_demand c ON c.classification_id = k.classification_id AND c.level = k.level
-     AND c.tier = k.tier AND c.class_code = k.class_code
-WHERE k.households > 0
+FROM base_composition b
+JOIN class_demand c ON c.classification_id = b.classification_id AND c.level = b.level
+     AND c.class_code = b.class_code
+WHERE b.households > 0
 """,
 }
 

@@ -15,7 +15,8 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# Revision 0001 is the schema module as first released; later revisions use explicit ops.
+# A fresh store gets the schema module as it is now; later revisions bring stores made by
+# earlier releases up to it and do nothing on a fresh one.
 GIST = [("area", "geom"), ("area", "geom_3857"), ("area", "geom_gen")]
 
 

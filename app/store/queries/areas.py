@@ -46,7 +46,7 @@ ORDER BY rank
 CLASSIFICATIONS_AT_LEVEL = """
 SELECT c.classification_id, c.name, c.tiers, c.attribution, c.base_level
 FROM classification c
-WHERE EXISTS (SELECT 1 FROM composition k WHERE k.classification_id = c.classification_id
+WHERE EXISTS (SELECT 1 FROM area_households k WHERE k.classification_id = c.classification_id
               AND k.level = $1::text)
 ORDER BY (c.classification_id = 'oac2021') DESC, (c.classification_id = 'eunuts3') DESC,
          c.classification_id

@@ -9,9 +9,7 @@ FROM area a
 LEFT JOIN predominant p ON p.classification_id = $1::text AND p.level = a.level
      AND p.code = a.code AND p.tier = $6::text
 LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
-LEFT JOIN (SELECT k.code, SUM(k.households) AS households FROM composition k
-           WHERE k.classification_id = $1::text AND k.level = $2::text AND k.tier = $6::text
-           GROUP BY k.code) t ON t.code = a.code
+LEFT JOIN area_households t ON t.classification_id = $1::text AND t.level = a.level AND t.code = a.code
 WHERE a.level = $2::text
   AND ($3::text IS NULL OR a.parent_code = $3::text
        OR (a.level LIKE 'nuts%' AND a.code LIKE $3::text || '_%')

@@ -141,11 +141,14 @@ SELECT level, COUNT(*) AS areas, MIN(minx) AS minx, MIN(miny) AS miny, MAX(maxx)
 FROM area GROUP BY level
 """
 
-# Classifications with predominant classes at each level, the UK default first.
+# Classifications with predominant classes at each level, the UK default first (the tables
+# under the ``predominant`` view, read without spreading base areas over their tiers).
 LEVEL_CLASSIFICATIONS = """
-SELECT DISTINCT p.level, p.classification_id, c.tiers, c.attribution,
+SELECT p.level, p.classification_id, c.tiers, c.attribution,
        (c.classification_id = 'oac2021') AS uk_default, (c.classification_id = 'eunuts3') AS eu_default
-FROM predominant p JOIN classification c ON c.classification_id = p.classification_id
+FROM (SELECT DISTINCT classification_id, level FROM predominant_area
+      UNION SELECT DISTINCT classification_id, level FROM base_composition WHERE households > 0) p
+JOIN classification c ON c.classification_id = p.classification_id
 ORDER BY p.level, uk_default DESC, eu_default DESC, p.classification_id
 """
 

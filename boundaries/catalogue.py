@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 OGL = "Open Government Licence v3.0"
 ONS_ATTRIBUTION = "Contains National Statistics data © Crown copyright and database right"
@@ -55,7 +56,7 @@ class Source:
     def paths(self, data_dir: Path) -> list[Path]:
         return [Path(data_dir) / self.folder / f for f in self.files]
 
-    def renamed(self, source_id: str | None, **changes: str) -> Source:
+    def renamed(self, source_id: str | None, **changes: Any) -> Source:
         """A copy under another id (a user's own file loaded with this source's metadata)."""
         if source_id:
             changes["id"] = source_id

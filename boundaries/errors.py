@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 class LoadError(ValueError):
     """A source could not be loaded; nothing was written.
@@ -11,7 +9,7 @@ class LoadError(ValueError):
     A ``ValueError`` so callers that already handle bad input (``insight demo``) report it too.
     """
 
-    def __init__(self, file: str | Path | None, problem: str) -> None:
+    def __init__(self, file: object, problem: str) -> None:
         self.file = str(file) if file is not None else None
         self.problem = problem
         super().__init__(f"{self.file}: {problem}" if self.file else problem)

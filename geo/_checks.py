@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 
@@ -17,7 +18,7 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
         raise ValueError(f"{what} lacks column(s) {missing}")
 
 
-def non_negative(values: np.ndarray, what: str) -> np.ndarray:
+def non_negative(values: npt.ArrayLike, what: str) -> np.ndarray:
     """Float array of ``values``; raise if any is negative or not finite."""
     arr = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(arr)):

@@ -8,6 +8,8 @@ count is exactly the sum of its subgroups' counts. Frames are long:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -194,7 +196,7 @@ class CompositionMatrix:
         )
         # finest → tier indicator matrices, tier classes sorted by code (ties go to the lower code)
         self.tier_classes: dict[str, list[str]] = {}
-        self.to_tier: dict[str, object] = {}
+        self.to_tier: dict[str, Any] = {}  # scipy.sparse matrices
         for tier in self.tiers:
             ancestors = lookup[tier].reindex(self.finest).to_numpy()
             names = sorted({str(a) for a in ancestors})

@@ -155,9 +155,8 @@ def fisher_jenks(values: np.ndarray, k: int = 3, max_bins: int = 256, is_sorted:
     for m in range(2, k + 1):
         # the last class count only needs the column of all n items
         cols = idx if m < k else np.array([n])
-        i = idx[:, None]
-        j = cols[None, :]
-        total = np.where(i < j, cost[:, None] + sse(np.minimum(i, j), j), np.inf)
+        starts, ends = idx[:, None], cols[None, :]
+        total = np.where(starts < ends, cost[:, None] + sse(np.minimum(starts, ends), ends), np.inf)
         arg = np.argmin(total, axis=0)
         full = np.full(n + 1, -1)
         full[cols] = arg
@@ -165,10 +164,8 @@ def fisher_jenks(values: np.ndarray, k: int = 3, max_bins: int = 256, is_sorted:
         cost_next[cols] = total[arg, np.arange(cols.size)]
         cost = cost_next
         back.append(full)
-    breaks, j = [], n
-    for arg in reversed(back):
-        i = int(arg[j])
-        breaks.append(i)
-        j = i
-    ends = sorted(breaks) + [n]
-    return [float(upper[e - 1]) for e in ends]
+    breaks, end = [], n
+    for best in reversed(back):
+        end = int(best[end])
+        breaks.append(end)
+    return [float(upper[e - 1]) for e in sorted(breaks) + [n]]

@@ -122,10 +122,11 @@ def propensity(
     total = sum(float(driver_weights.get(n, 1.0)) for n in drivers)
     if total <= 0:
         raise ValueError("driver weights must sum to a positive number")
-    out = None
-    for name, values in drivers.items():
-        part = (
-            driver_index(values.rename(name), weights, classes) * float(driver_weights.get(name, 1.0)) / total
-        )
-        out = part if out is None else out.add(part, fill_value=0.0)
+    parts = [
+        driver_index(values.rename(name), weights, classes) * float(driver_weights.get(name, 1.0)) / total
+        for name, values in drivers.items()
+    ]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.add(part, fill_value=0.0)
     return out.rename("propensity_index")

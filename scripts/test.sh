@@ -25,4 +25,5 @@ export INSIGHT_TEST_PG_URL="$url"
 
 .venv/bin/ruff check app geo boundaries migrations tests bench
 .venv/bin/ruff format --check app geo boundaries migrations tests bench
+.venv/bin/mypy app geo boundaries
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -150,7 +150,7 @@ def uk_parents(links: pd.DataFrame, base_level: str = "oa") -> dict[str, pd.Seri
         for via in ("lsoa", "ward"):
             if via == level:
                 continue
-            first = out.get(via) if via in out else link(base_level, via)
+            first = out[via] if via in out else link(base_level, via)
             second = link(via, level)
             if first.empty or second.empty:
                 continue
@@ -201,7 +201,7 @@ def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress:
     for row in uk.itertuples():
         ac = tx.fetch_frame(q.AREA_CLASSES, [row.classification_id])
         coverage[row.classification_id] = float(households.reindex(ac["area_code"]).sum())
-    demand_cid = max(coverage, key=coverage.get) if coverage else None
+    demand_cid = max(coverage, key=lambda cid: coverage[cid]) if coverage else None
 
     for row in uk.itertuples():
         cid = row.classification_id
@@ -271,7 +271,7 @@ def _describe_uk_classes(classes, tiers, aligned: Aligned, cid) -> pd.DataFrame:
         per = aligned.indices(tier) * average / 100.0  # back from index to class mean
         count = aligned.weights.groupby(aligned.classes[tier]).sum()
         means.update({c: (per.loc[c], float(count.get(c, 0.0))) for c in per.index})
-    descriptions = []
+    descriptions: list[str | None] = []
     for code in classes["code"]:
         if code not in means:
             descriptions.append(None)

@@ -9,6 +9,8 @@ columns qualify; others use text COPY.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -114,7 +116,7 @@ def payload(frame: pd.DataFrame, types: list[object]) -> bytes:
     blocks = [HEADER]
     for g, row in enumerate(first):
         rows = np.flatnonzero(group == g)
-        spec = [("count", ">i2")]
+        spec: list[tuple[str, Any]] = [("count", ">i2")]
         for j, w in enumerate(widths[row]):
             spec.append((f"l{j}", ">i4"))
             if w > 0:

@@ -65,7 +65,7 @@ class PgTransaction(Transaction):
         if frame.empty:
             return 0
         data = None
-        known = schema.metadata.tables[table].columns if table in schema.metadata.tables else {}
+        known: Any = schema.metadata.tables[table].columns if table in schema.metadata.tables else {}
         types = [known[c].type if c in known else None for c in frame.columns]
         if known and pgcopy.supported(types):
             columns, prepared = prepare_frame(table, frame)

@@ -80,8 +80,9 @@ def classifications_at(
 def properties_of(row: dict[str, Any], keep: list[str] | None = None) -> dict[str, Any]:
     props = {k: row.get(k) for k in PROPERTIES if k in row}
     for key in ("households", "share", "margin", "demand_index"):
-        if props.get(key) is not None:
-            props[key] = float(props[key])
+        value = props.get(key)
+        if value is not None:
+            props[key] = float(value)
     if props.get("mixed") is not None:
         props["mixed"] = bool(props["mixed"])
     if keep is not None:

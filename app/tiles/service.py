@@ -245,7 +245,7 @@ class TileService:
         if self.store.backend == "duckdb":
             args.extend(tile_lonlat_bounds(req.z, req.x, req.y, pad=BUFFER / EXTENT + 1e-6))
         row = await self.store.fetchrow(sql, *args)
-        capped = bool(row) and int(row["candidates"]) > cap
+        capped = row is not None and int(row["candidates"]) > cap
         if capped:
             args[cap_at] = cap - 1  # the statement keeps cap + 1 areas: exactly the cap this time
             row = await self.store.fetchrow(sql, *args)

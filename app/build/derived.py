@@ -226,9 +226,11 @@ def demand_tables(
     if not np.all(np.isfinite(ref) & (ref > 0)):
         bad = [lgsl for lgsl, x in zip(lgsls, ref, strict=True) if not (np.isfinite(x) and x > 0)]
         raise ValueError(f"service(s) {bad} have no expected uses in the reference population")
-    class_demand = _class_demand(m, derived.base_level, finest, lgsls, r, present, ref, band_high, band_low)
-    area_parts, edge_rows = [], []
     class_index = 100.0 * r / ref[None, :]  # classes × services
+    class_demand = _class_demand(
+        m, derived.base_level, finest, lgsls, r, present, class_index, band_high, band_low
+    )
+    area_parts, edge_rows = [], []
     for level, (codes, h) in derived.finest.items():
         if level == derived.base_level:
             ordered = _base_index_sorted(h, class_index, present)
@@ -280,12 +282,12 @@ def _base_index_sorted(h, class_index: np.ndarray, present: np.ndarray) -> np.nd
     )
 
 
-def _class_demand(m, base_level, finest, lgsls, r, present, ref, band_high, band_low) -> pd.DataFrame:
+def _class_demand(m, base_level, finest, lgsls, r, present, class_index, band_high, band_low) -> pd.DataFrame:
     """Rate, index and band of each finest class with a propensity (the base areas' demand)."""
     keep = present > 0
     classes = np.asarray(m.finest, dtype=object)[keep]
     rate = r[keep]  # classes × services
-    idx = 100.0 * rate / ref[None, :]
+    idx = class_index[keep]
     band_code = np.where(idx >= band_high, 2, np.where(idx <= band_low, 0, 1))
     n = len(classes)
     return pd.DataFrame(

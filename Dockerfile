@@ -9,9 +9,12 @@ RUN apt-get update \
 
 WORKDIR /srv/insight
 COPY pyproject.toml README.md alembic.ini ./
-COPY app ./app
+COPY core ./core
 COPY geo ./geo
 COPY boundaries ./boundaries
+COPY derive ./derive
+COPY app ./app
+COPY cli ./cli
 COPY migrations ./migrations
 COPY frontend ./frontend
 RUN pip install --no-cache-dir -e . \

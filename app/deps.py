@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.settings import Settings
-from app.store import Reader
+from core.settings import Settings
+from core.store import Reader
 
 
 def get_settings_dep(request: Request) -> Settings:

@@ -1,4 +1,4 @@
-"""Domain errors and the one table that maps them to HTTP answers."""
+"""The one table that maps domain errors to HTTP answers."""
 
 from __future__ import annotations
 
@@ -7,33 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app.store.base import StoreError
+from core.errors import BadRequest, LimitExceeded, NotFound, NotReady, StoreError
 
 log = logging.getLogger("insight")
-
-
-class InsightError(Exception):
-    """Base of the errors a client can cause or the server can explain."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(InsightError):
-    """An area, service, layer or classification code that does not exist."""
-
-
-class BadRequest(InsightError):
-    """Parameters that pass type validation but make no sense together (bbox order...)."""
-
-
-class LimitExceeded(InsightError):
-    """A request beyond a configured limit (page size, zoom, features)."""
-
-
-class NotReady(InsightError):
-    """The store holds no data of the kind asked for yet (run a load or `insight build`)."""
 
 
 ERROR_STATUS: dict[type[Exception], int] = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import NotFound, NotReady
-from app.store import Reader
-from app.store.queries import areas as q
+from core.errors import NotFound, NotReady
+from core.store import Reader
+from core.store.queries import areas as q
 
 
 def bbox_of(row: dict[str, Any]) -> list[float] | None:

@@ -12,8 +12,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app.errors import install_error_handlers
 from app.routers import areas, catalogue, data, export, levels, ogc, web
 from app.routers import tiles as tile_routes
-from app.settings import Settings, get_settings
-from app.store import open_reader
+from core.settings import Settings, get_settings
+from core.store import open_reader
 
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
 ROUTERS += [tile_routes.router, ogc.router, export.router]

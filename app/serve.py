@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:

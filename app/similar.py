@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from app.lookup import summary, tiers_of
-from app.store import Reader
-from app.store.queries import areas as q
+from core.store import Reader
+from core.store.queries import areas as q
 from geo.similarity import ShareIndex, similarity
 
 

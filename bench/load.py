@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.settings import Settings
-from app.store import open_writer
-from app.store.scratch import create_database, drop_database
 from boundaries.demo import load_demo_sources
+from core.settings import Settings
+from core.store import open_writer
+from core.store.scratch import create_database, drop_database
 
 
 def bench(backend: str, url: str, data_dir: Path) -> dict[str, float]:

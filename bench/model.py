@@ -8,7 +8,7 @@ LSOA, 25 per ward, 700 per district. For each backend it times:
   band edges (3 schemes) for every modelled service at every level, in ``geo/`` (what
   ``insight build`` runs once it has read its inputs; the parent lookups are made beforehand);
 * write — storing those tables in the backend in one transaction, as ``insight build`` does
-  (``app.build.pipeline.write_derived`` / ``write_demand``). What follows from an area's one
+  (``derive.pipeline.write_derived`` / ``write_demand``). What follows from an area's one
   class is not stored: an output area is one row (its class and households), an area above it
   one row with households per class and one with its demand for every service, and the
   ``composition``, ``predominant`` and ``demand`` views spread them out on read;
@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.build.derived import compositions, demand_tables
-from app.build.pipeline import write_demand, write_derived
-from app.build.services import SERVICES
-from app.settings import Settings
-from app.store import open_reader, open_writer
-from app.store.scratch import create_database, drop_database
+from core.settings import Settings
+from core.store import open_reader, open_writer
+from core.store.scratch import create_database, drop_database
+from derive.derived import compositions, demand_tables
+from derive.pipeline import write_demand, write_derived
+from derive.services import SERVICES
 from geo.composition import tier_lookup
 
 N_OA = 239_023

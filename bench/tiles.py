@@ -146,9 +146,9 @@ def load_wards(db: str, data_dir: Path, n: int, seed: int) -> None:
     import geopandas as gpd
     import pandas as pd
 
-    from app.settings import Settings
-    from app.store import open_writer
     from boundaries.geometry import area_rows
+    from core.settings import Settings
+    from core.store import open_writer
 
     rng = np.random.default_rng(seed + 1)
     cells = tessellate(n, uk_land_bng(data_dir), rng, segment_m=100.0)
@@ -182,10 +182,10 @@ def load(db: str, data_dir: Path, n: int, seed: int) -> None:
     import geopandas as gpd
     import pandas as pd
 
-    from app.settings import Settings
-    from app.store import open_writer
     from boundaries.geometry import area_rows
     from boundaries.readers import read_boundaries
+    from core.settings import Settings
+    from core.store import open_writer
 
     rng = np.random.default_rng(seed)
     t0 = time.time()
@@ -289,9 +289,9 @@ def load_tile_areas(db: str, data_dir: Path) -> None:
     """Write the tile serving table, as ``insight build`` does after the model."""
     import psycopg
 
-    from app.build.serving import write_tile_areas
-    from app.settings import Settings
-    from app.store import open_writer
+    from core.settings import Settings
+    from core.store import open_writer
+    from derive.serving import write_tile_areas
 
     t0 = time.time()
     with open_writer(Settings(database_url=db, data_dir=data_dir)) as writer, writer.transaction() as tx:
@@ -306,7 +306,7 @@ def tile_lists(db: str, seed: int) -> dict[int, list[str]]:
     """z6: every tile over the UK; z10, z14: up to 400 distinct tiles each holding a random OA."""
     import psycopg
 
-    from app.tiles.grid import lonlat_to_tile
+    from core.tiling import lonlat_to_tile
 
     with psycopg.connect(db) as conn:
         points = conn.execute("SELECT lon, lat FROM area WHERE level = 'oa' ORDER BY code").fetchall()

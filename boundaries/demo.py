@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.store import Writer
 from boundaries.catalogue import get_source
 from boundaries.loaders import (
     link_by_point,
@@ -27,6 +26,7 @@ from boundaries.loaders import (
     load_oac2011_leeds,
     load_oac2021,
 )
+from core.store import Writer
 
 LEEDS_LAD = ("E08000035", "Leeds")
 

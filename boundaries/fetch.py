@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from boundaries import progress
 from boundaries.catalogue import SOURCES, Source, get_source
+from core import progress
 
 
 class FetchError(RuntimeError):

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from boundaries import progress
 from boundaries.errors import LoadError, name_some
 from boundaries.store import AREA_LEVELS
+from core import progress
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 

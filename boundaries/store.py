@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from app.store import Transaction
-from app.store.levels import LEVELS
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
+from core.levels import LEVELS
+from core.store import Transaction
 
 AREA_LEVELS: dict[str, float] = {lv.level: lv.gen_tolerance_m for lv in LEVELS}
 

@@ -7,7 +7,7 @@ import re
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from app.store.schema import metadata
+from core.store.schema import metadata
 
 config = context.config
 target_metadata = metadata
@@ -16,7 +16,7 @@ target_metadata = metadata
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
-        from app.settings import get_settings
+        from core.settings import get_settings
 
         url = get_settings().database_url
     return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)

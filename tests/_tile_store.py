@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from app.build.serving import write_tile_areas
 from app.main import create_app
-from app.settings import Settings
-from app.store import open_writer
 from boundaries.geometry import area_rows
 from boundaries.readers import read_boundaries
+from core.settings import Settings
+from core.store import open_writer
+from derive.serving import write_tile_areas
 from tests.conftest import BACKENDS
 
 LEEDS = "E08000035"  # Leeds local authority, parent of its wards
@@ -185,7 +185,7 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory, data_dir) -> Sett
 @pytest.fixture(scope="module")
 def areas(settings: Settings) -> dict[str, dict]:
     """Every area of the store, read before a server opens it (DuckDB allows one mode per file)."""
-    from app.store import open_writer
+    from core.store import open_writer
 
     with open_writer(settings) as w:
         frame = w.read_frame("SELECT level, code, name, parent_code, lon, lat FROM area")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
-from app.store.scratch import create_database
+from core.settings import Settings
+from core.store.scratch import create_database
 
 BACKENDS = [b for b in os.environ.get("INSIGHT_TEST_BACKENDS", "duckdb,postgis").split(",") if b]
 
@@ -58,7 +58,7 @@ def store_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest,
 
 @pytest.fixture
 def writer(store_settings: Settings) -> Iterator:
-    from app.store import open_writer
+    from core.store import open_writer
 
     with open_writer(store_settings) as w:
         yield w
@@ -72,7 +72,7 @@ def _demo_store(
 ) -> Settings:
     """Build (once per session) a store with every demo source loaded and the model built."""
     if backend not in _DEMO:
-        from app.demo import build_demo
+        from cli.demo import build_demo
 
         admin = request.getfixturevalue("pg_admin_url") if backend == "postgis" else None
         url = new_store_url(backend, factory.mktemp(f"demo-{backend}"), admin)

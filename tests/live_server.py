@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 
 
 def free_port() -> int:

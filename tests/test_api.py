@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.settings import Settings
-from app.store import open_writer
+from core.settings import Settings
+from core.store import open_writer
 
 TRAFFORD = "E08000009"
 

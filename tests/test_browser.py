@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from app.settings import Settings
+from core.settings import Settings
 from tests.live_server import live_server
 
 pytestmark = pytest.mark.browser

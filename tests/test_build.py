@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from typer.testing import CliRunner
 
-from app.build import europe
-from app.build.pipeline import uk_parents
-from app.cli import cli
-from app.settings import Settings
-from app.store import open_writer
-from app.store.queries import build as q
+from cli.main import cli
+from core.settings import Settings
+from core.store import open_writer
+from core.store.queries import build as q
+from derive import europe
+from derive.pipeline import uk_parents
 
 
 def _eurostat(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.DataFrame]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from app.build.derived import compositions, demand_tables
-from app.build.pipeline import write_demand, write_derived
+from derive.derived import compositions, demand_tables
+from derive.pipeline import write_demand, write_derived
 from geo.composition import aggregate, base_composition, tier_lookup
 from geo.predominant import predominant
 

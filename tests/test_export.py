@@ -8,7 +8,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from app.settings import Settings
+from core.settings import Settings
 from tests._tile_store import LGSL, class_of
 
 pytest_plugins = ["tests._tile_store"]  # the small store and its client, per backend

@@ -164,7 +164,7 @@ def test_quantile_edges_match_mapclassify() -> None:
 
 def test_matrix_compositions_equal_the_long_form() -> None:
     """The sparse rebuild gives the same compositions and predominant classes as the long form."""
-    from app.build.derived import compositions
+    from derive.derived import compositions
     from geo.composition import aggregate, base_composition
 
     rng = np.random.default_rng(7)

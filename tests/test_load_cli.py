@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli
-from app.settings import Settings
-from app.store import open_writer
 from boundaries.catalogue import get_source
+from cli.main import cli
+from core.settings import Settings
+from core.store import open_writer
 from tests.conftest import BACKENDS, new_store_url
 
 LEEDS = "uk-leeds-oac2011/oa_boundaries.geojson"

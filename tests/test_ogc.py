@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 
-from app.settings import Settings
+from core.settings import Settings
 
 pytest_plugins = ["tests._tile_store"]  # the small store and its client, per backend
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from app.cli import cli
-from app.settings import Settings
+from cli.main import cli
+from core.settings import Settings
 
 
 def test_embedded_store_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from app.settings import Settings
-from app.store import StoreError, open_reader, open_writer
+from core.settings import Settings
+from core.store import StoreError, open_reader, open_writer
 from tests.conftest import BACKENDS
 
 
@@ -31,7 +31,7 @@ def test_upgrade_replaces_the_first_release_derived_tables(pg_admin_url: str) ->
     """A store with 0001's long derived tables comes up to 0002's compact tables and views."""
     import psycopg
 
-    from app.store.postgis_backend import libpq_url, upgrade_schema
+    from core.store.postgis_backend import libpq_url, upgrade_schema
     from tests.conftest import new_store_url
 
     url = new_store_url("postgis", Path("."), pg_admin_url)
@@ -137,7 +137,7 @@ def test_postgis_migrations_match_the_schema(pg_admin_url: str, tmp_path) -> Non
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine
 
-    from app.store.schema import metadata
+    from core.store.schema import metadata
     from tests.conftest import new_store_url
 
     url = new_store_url("postgis", tmp_path, pg_admin_url)

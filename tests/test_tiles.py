@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
 from app.main import create_app
-from app.settings import Settings
-from app.tiles.grid import lonlat_to_tile
+from core.settings import Settings
+from core.tiling import lonlat_to_tile
 from tests._tile_store import LGSL, class_of
 from tests.conftest import BACKENDS
 
@@ -237,7 +237,7 @@ def test_both_backends_draw_the_same_features(client: TestClient, settings: Sett
 def test_reload_changes_etags(settings: Settings) -> None:
     if settings.backend == "duckdb":
         pytest.skip("the embedded store is rebuilt into a new file, not written under a server")
-    from app.store import open_writer
+    from core.store import open_writer
 
     fresh = settings.model_copy(update={"tile_version_ttl_s": 0})
     with TestClient(create_app(fresh)) as c:
@@ -255,7 +255,7 @@ def test_reload_changes_etags(settings: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def demo_client(demo_settings: Settings) -> Iterator[tuple[TestClient, dict[str, dict]]]:
-    from app.store import open_writer
+    from core.store import open_writer
 
     with open_writer(demo_settings) as w:
         frame = w.read_frame("SELECT level, code, parent_code FROM area WHERE level IN ('ward', 'oa', 'lad')")
@@ -337,8 +337,8 @@ def _serving_and_fallback(client: TestClient, layer: str, z: int, point, **query
     get_tile(client, f"/tiles/{layer}/{z}/{x}/{y}.mvt")  # the app's tile service, made on first use
     service = client.app.state.tile_service
     if service.settings.database_url.startswith("postgres"):  # an earlier test may have reloaded
-        from app.build.serving import write_tile_areas
-        from app.store import open_writer
+        from core.store import open_writer
+        from derive.serving import write_tile_areas
 
         with open_writer(service.settings) as writer, writer.transaction() as tx:
             write_tile_areas(tx)

@@ -10,8 +10,8 @@ from app.deps import SettingsDep, StoreDep
 from app.lookup import area_or_404, classification_for, summary, tiers_of
 from app.models import AreaDemand, AreaDetail, AreaPage, Metric, SimilarAreas
 from app.similar import similar_areas
-from app.store.levels import LEVEL_NAMES
-from app.store.queries import areas as q
+from core.levels import LEVEL_NAMES
+from core.store.queries import areas as q
 
 router = APIRouter(prefix="/api/areas", tags=["areas"])
 
@@ -30,7 +30,7 @@ async def search_areas(
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    from app.errors import LimitExceeded
+    from core.errors import LimitExceeded
 
     limit = limit or settings.default_page_size
     if limit > settings.max_page_size:
@@ -121,7 +121,7 @@ async def get_similar_areas(
     level: LevelQuery = None,
     classification: ClassificationQuery = None,
 ) -> dict[str, Any]:
-    from app.errors import LimitExceeded
+    from core.errors import LimitExceeded
 
     if k > settings.max_similar:
         raise LimitExceeded(f"k {k} exceeds the maximum {settings.max_similar}")

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from app.deps import StoreDep
-from app.errors import NotFound
 from app.models import ClassificationDetail, ClassificationSummary, ServiceDetail, ServiceSummary
-from app.store.queries import catalogue as q
+from core.errors import NotFound
+from core.store.queries import catalogue as q
 
 router = APIRouter(prefix="/api", tags=["classifications", "services"])
 

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.deps import SettingsDep, StoreDep
-from app.errors import LimitExceeded, NotFound
 from app.lookup import classification_for, tiers_of
 from app.models import Scheme
-from app.store.levels import LEVEL_NAMES
-from app.store.queries import catalogue as qc
-from app.store.queries import data as q
+from core.errors import LimitExceeded, NotFound
+from core.levels import LEVEL_NAMES
+from core.store.queries import catalogue as qc
+from core.store.queries import data as q
 from geo.demand import assign_bands
 
 router = APIRouter(prefix="/api", tags=["data"])

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import SettingsDep, StoreDep
-from app.errors import LimitExceeded, NotFound
 from app.routers.tiles import tile_service
-from app.store.queries.features import PROPERTIES, features_sql
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.features import classifications_at, dumps, feature, level_or_404, parse_bbox
+from core.errors import LimitExceeded, NotFound
+from core.store.queries.features import PROPERTIES, features_sql
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.deps import StoreDep
-from app.store.queries import levels as q
+from core.store.queries import levels as q
 
 router = APIRouter(prefix="/api", tags=["areas"])
 

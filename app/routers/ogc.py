@@ -14,12 +14,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import SettingsDep, StoreDep
-from app.errors import BadRequest, NotFound
 from app.routers.tiles import tile_service
-from app.store.levels import BY_NAME
-from app.store.queries.features import PROPERTIES, feature_sql, features_sql
 from app.tiles.attribution import attribution_for
 from app.tiles.features import classifications_at, dumps, feature, level_or_404, parse_bbox, parse_properties
+from core.errors import BadRequest, NotFound
+from core.levels import BY_NAME
+from core.store.queries.features import PROPERTIES, feature_sql, features_sql
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 

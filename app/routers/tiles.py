@@ -15,12 +15,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import SettingsDep
-from app.errors import NotFound
-from app.store.queries import tiles as q
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.cache import Tile
 from app.tiles.layers import FIELDS, SERVICE_FIELDS, layer_or_404, level_for_zoom
 from app.tiles.service import TileService
+from core.errors import NotFound
+from core.store.queries import tiles as q
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 

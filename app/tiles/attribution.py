@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.store.levels import BY_NAME
+from core.levels import BY_NAME
 
 GISCO = "© EuroGeographics for the administrative boundaries; source: Eurostat/GISCO"
 ONS_OGL = (

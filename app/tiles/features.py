@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 
-from app.errors import BadRequest, NotFound
-from app.store.levels import BY_NAME
-from app.store.queries.features import PROPERTIES
 from app.tiles.service import DataCatalogue, LevelClassification
+from core.errors import BadRequest, NotFound
+from core.levels import BY_NAME
+from core.store.queries.features import PROPERTIES
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:

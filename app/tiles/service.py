@@ -13,20 +13,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.errors import BadRequest, NotFound
-from app.settings import Settings
-from app.store import Reader
-from app.store.queries import tiles as q
 from app.tiles.cache import Tile, TileCache, make_tile
-from app.tiles.grid import BUFFER, EXTENT, check_tile, tile_lonlat_bounds
-from app.tiles.layers import (
-    AUTO,
-    TileLayer,
+from app.tiles.layers import AUTO, TileLayer, layer_or_404, level_for_zoom
+from core.errors import BadRequest, NotFound
+from core.settings import Settings
+from core.store import Reader
+from core.store.queries import tiles as q
+from core.tiling import (
+    BUFFER,
+    EXTENT,
     band_for_zoom,
+    check_tile,
     default_classifications,
     geometry_column,
-    layer_or_404,
-    level_for_zoom,
+    tile_lonlat_bounds,
 )
 
 log = logging.getLogger("insight.tiles")

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError
 from boundaries.geometry import area_rows, polygonal
@@ -17,6 +16,7 @@ from boundaries.loaders.common import insert_areas, parents_from_links, write_so
 from boundaries.loaders.lookups import insert_links
 from boundaries.readers import read_boundaries
 from boundaries.store import AREA_LEVELS, fetch_areas
+from core.store import Transaction, Writer
 
 
 def load_boundaries(

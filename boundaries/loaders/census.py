@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.store import Transaction, Writer
-from boundaries import progress
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import read_csv, write_source
 from boundaries.readers import check_file
+from core import progress
+from core.store import Transaction, Writer
 
 VARIABLE = re.compile(r"^ts\d{7}$")
 AREA_COL = "OA"
@@ -67,7 +67,7 @@ def read_table(path: Path, known: set[str]) -> pd.DataFrame:
 
 def insert_long(tx: Transaction, wide: pd.DataFrame, source_id: str) -> int:
     """Append one wide table to ``census_value`` as (variable, area_code, value) rows."""
-    from app.store.duckdb_backend import DuckTransaction
+    from core.store.duckdb_backend import DuckTransaction
 
     variables = [c for c in wide.columns if c != "OA"]
     assert all(VARIABLE.match(v) for v in variables)  # identifiers below come from checked names
@@ -107,7 +107,7 @@ def insert_long(tx: Transaction, wide: pd.DataFrame, source_id: str) -> int:
 @contextmanager
 def index_dropped(tx: Transaction) -> Iterator[None]:
     """On PostGIS, rebuild the value index once after the bulk insert instead of row by row."""
-    from app.store.duckdb_backend import DuckTransaction
+    from core.store.duckdb_backend import DuckTransaction
 
     if isinstance(tx, DuckTransaction):
         yield

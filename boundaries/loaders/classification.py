@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import read_tabular, require_filled, require_unique, write_source
 from boundaries.readers import check_file
 from boundaries.store import AREA_LEVELS
+from core.store import Transaction, Writer
 
 OAC_TIERS = ("supergroup", "group", "subgroup")
 

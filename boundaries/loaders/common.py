@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.readers import check_file
 from boundaries.store import check_area_conflicts, clear_source, record_source
+from core.store import Transaction, Writer
 
 
 def write_source(

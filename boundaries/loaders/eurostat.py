@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import write_source
 from boundaries.readers import check_file
+from core.store import Transaction, Writer
 
 SKIPPED_DIMS = ("geo", "freq")
 _VALUE = r"^\s*(?P<value>[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|:)\s*(?P<flag>[A-Za-z@]*)\s*$"

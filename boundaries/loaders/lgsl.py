@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import read_csv, require_filled, require_unique, write_source
+from core.store import Transaction, Writer
 
 LGSL_COLUMNS = ["Identifier", "Label", "Status", "Description", "Created", "Modified", "Type"]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import read_csv, write_source
 from boundaries.store import AREA_LEVELS, check_link_conflicts
+from core.store import Transaction, Writer
 
 
 @dataclass(frozen=True)

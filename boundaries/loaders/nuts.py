@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.geometry import area_rows
 from boundaries.loaders.common import insert_areas, write_source
 from boundaries.readers import read_boundaries, reject_duplicates
+from core.store import Transaction, Writer
 
 NUTS_LEVELS = {0: "nuts0", 1: "nuts1", 2: "nuts2", 3: "nuts3"}
 

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from app.store import Transaction, Writer
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import write_source
 from boundaries.loaders.lookups import insert_links
 from boundaries.store import fetch_areas
+from core.store import Transaction, Writer
 
 NEAREST_TOLERANCE_DEG = 0.002  # ~150 m: gaps between independently generalised boundaries
 

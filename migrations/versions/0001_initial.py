@@ -7,8 +7,8 @@ Create Date: 2026-11-25
 
 from alembic import op
 
-from app.store.levels import LEVELS
-from app.store.schema import VIEWS, metadata
+from core.levels import LEVELS
+from core.store.schema import VIEWS, metadata
 
 revision = "0001"
 down_revision = None

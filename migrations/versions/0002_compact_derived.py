@@ -15,7 +15,7 @@ Create Date: 2026-11-29
 from alembic import op
 from sqlalchemy import inspect
 
-from app.store import schema
+from core.store import schema
 
 revision = "0002"
 down_revision = "0001"

@@ -27,9 +27,9 @@ load_app = typer.Typer(
 @contextmanager
 def _store() -> Iterator[tuple]:
     """Settings and an open writer; loader errors become ``error: ...`` and exit code 1."""
-    from app.cli import fail, settings_or_exit
-    from app.store import StoreError, open_writer
     from boundaries.errors import LoadError, LoadWarning
+    from cli.common import fail, settings_or_exit
+    from core.store import StoreError, open_writer
 
     settings = settings_or_exit()
     with warnings.catch_warnings(record=True) as caught:
@@ -357,8 +357,8 @@ def fetch_command(
     force: bool = typer.Option(False, help="Download again even if the file is present."),
 ) -> None:
     """Download a source from its official address into the data directory (INSIGHT_DATA_DIR)."""
-    from app.cli import fail, settings_or_exit
     from boundaries.fetch import FetchError, fetch_sources
+    from cli.common import fail, settings_or_exit
 
     settings = settings_or_exit()
     say: Callable[[str], None] = typer.echo

@@ -5,30 +5,16 @@ from __future__ import annotations
 import sys
 
 import typer
-from pydantic import ValidationError
 
-from app.settings import Settings
+from cli.build import build_app
+from cli.common import fail, settings_or_exit
+from cli.load import fetch_command, load_app
 
 cli = typer.Typer(
     help="Citizen Insight: geodemographic map server for public services.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-
-def settings_or_exit() -> Settings:
-    """Read the settings; an invalid environment stops here with the variable named."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        lines = [f"  INSIGHT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
-        typer.echo("invalid settings:\n" + "\n".join(lines), err=True)
-        raise typer.Exit(2) from None
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @cli.command()
@@ -52,9 +38,9 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Build only."),
 ) -> None:
     """Build the embedded demo store from the data directory if missing or stale, then serve."""
-    from app.demo import build_demo, demo_status
     from app.serve import run_server
-    from app.store import StoreError
+    from cli.demo import build_demo, demo_status
+    from core.store import StoreError
 
     settings = settings_or_exit()
     if settings.backend != "duckdb":
@@ -75,8 +61,8 @@ def demo(
 @cli.command()
 def info() -> None:
     """What is loaded: levels and counts, sources and vintages, classifications, services."""
-    from app.info import collect_info, format_info
-    from app.store import StoreError
+    from cli.info import collect_info, format_info
+    from core.store import StoreError
 
     settings = settings_or_exit()
     try:
@@ -92,8 +78,8 @@ cli.add_typer(db, name="db")
 @db.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Create or upgrade the PostGIS schema."""
-    from app.store import StoreError
-    from app.store.postgis_backend import upgrade_schema
+    from core.store import StoreError
+    from core.store.postgis_backend import upgrade_schema
 
     settings = settings_or_exit()
     if settings.backend != "postgis":
@@ -105,16 +91,9 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     typer.echo(f"schema at {revision}")
 
 
-def _register_subcommands() -> None:
-    from app.build.cli import build_app
-    from boundaries.cli import fetch_command, load_app
-
-    cli.add_typer(load_app, name="load")
-    cli.add_typer(build_app, name="build")
-    cli.command("fetch")(fetch_command)
-
-
-_register_subcommands()
+cli.add_typer(load_app, name="load")
+cli.add_typer(build_app, name="build")
+cli.command("fetch")(fetch_command)
 
 
 def main() -> None:

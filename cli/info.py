@@ -6,9 +6,9 @@ import asyncio
 import re
 from typing import Any
 
-from app.settings import Settings
-from app.store import open_reader
-from app.store.queries import levels as q
+from core.settings import Settings
+from core.store import open_reader
+from core.store.queries import levels as q
 
 CLASSIFICATION_COUNTS = """
 SELECT c.classification_id, c.name, c.base_level,

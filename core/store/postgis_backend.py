@@ -13,8 +13,9 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 
-from app.store import pgcopy, schema
-from app.store.base import Params, Reader, StoreError, Transaction, Writer, prepare_frame
+from core.store import pgcopy, schema
+from core.store.base import Params, Reader, StoreError, Transaction, Writer, prepare_frame
+from core.store.sql import Query, as_query
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ANALYZE_ROWS = 50_000  # bulk inserts at least this large refresh the table's planner statistics
@@ -40,11 +41,13 @@ class PgTransaction(Transaction):
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def execute(self, sql: str, params: Params = ()) -> None:
-        self.conn.execute(*to_psycopg(sql, params))
+    def execute(self, sql: Query | str, params: Params = ()) -> None:
+        query = as_query(sql, params)
+        self.conn.execute(*to_psycopg(query.text_for("postgis"), query.params))
 
-    def fetch_frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
-        cur = self.conn.execute(*to_psycopg(sql, params))
+    def fetch_frame(self, sql: Query | str, params: Params = ()) -> pd.DataFrame:
+        query = as_query(sql, params)
+        cur = self.conn.execute(*to_psycopg(query.text_for("postgis"), query.params))
         names = [d.name for d in cur.description] if cur.description else []
         return pd.DataFrame(cur.fetchall(), columns=names)
 
@@ -150,9 +153,9 @@ class PgReader(Reader):
             raise StoreError(f"cannot connect to PostGIS: {exc}") from exc
         return cls(pool)
 
-    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+    async def _fetch(self, query: Query) -> list[dict[str, Any]]:
         async with self.pool.acquire() as conn:
-            return [dict(r) for r in await conn.fetch(sql, *args)]
+            return [dict(r) for r in await conn.fetch(query.text_for(self.backend), *query.params)]
 
     async def close(self) -> None:
         await self.pool.close()

@@ -19,13 +19,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from app.build import europe
-from app.build.derived import DemandTables, Derived, compositions, demand_tables
-from app.build.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
-from app.build.serving import write_tile_areas
-from app.settings import Settings
-from app.store import Transaction, Writer
-from app.store.queries import build as q
+from core.settings import Settings
+from core.store import Transaction, Writer
+from core.store.queries import build as q
+from derive import europe
+from derive.derived import DemandTables, Derived, compositions, demand_tables
+from derive.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
+from derive.serving import write_tile_areas
 from geo import propensity as prop
 from geo.colours import class_colours
 from geo.composition import tier_lookup

@@ -17,8 +17,9 @@ import anyio
 import duckdb
 import pandas as pd
 
-from app.store import schema
-from app.store.base import (
+from core.levels import LEVELS
+from core.store import schema
+from core.store.base import (
     Params,
     Reader,
     StoreError,
@@ -27,7 +28,7 @@ from app.store.base import (
     geometry_columns,
     prepare_frame,
 )
-from app.store.levels import LEVELS
+from core.store.sql import Query, as_query
 
 
 @lru_cache
@@ -61,11 +62,13 @@ class DuckTransaction(Transaction):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
-    def execute(self, sql: str, params: Params = ()) -> None:
-        self.con.execute(sql, list(params))
+    def execute(self, sql: Query | str, params: Params = ()) -> None:
+        query = as_query(sql, params)
+        self.con.execute(query.text_for("duckdb"), list(query.params))
 
-    def fetch_frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
-        return self.con.execute(sql, list(params)).df()
+    def fetch_frame(self, sql: Query | str, params: Params = ()) -> pd.DataFrame:
+        query = as_query(sql, params)
+        return self.con.execute(query.text_for("duckdb"), list(query.params)).df()
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
         if frame.empty:
@@ -166,8 +169,10 @@ class DuckReader(Reader):
         names = [d[0] for d in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
-    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        return await anyio.to_thread.run_sync(lambda: self.fetch_sync(sql, *args))
+    async def _fetch(self, query: Query) -> list[dict[str, Any]]:
+        return await anyio.to_thread.run_sync(
+            lambda: self.fetch_sync(query.text_for(self.backend), *query.params)
+        )
 
     async def close(self) -> None:
         for cur in self._cursors:

@@ -8,9 +8,9 @@ build_app = typer.Typer(help="Compute classifications, compositions and demand."
 
 
 def _run(which: str) -> None:
-    from app.cli import fail, settings_or_exit
-    from app.store import StoreError, open_writer
-    from boundaries.progress import counter
+    from cli.common import fail, settings_or_exit
+    from core.progress import counter
+    from core.store import StoreError, open_writer
 
     settings = settings_or_exit()
     bar = counter(f"build {which}", total=0)
@@ -23,11 +23,11 @@ def _run(which: str) -> None:
     try:
         with open_writer(settings) as writer:
             if which == "all":
-                from app.build.pipeline import build_all
+                from derive.pipeline import build_all
 
                 report = build_all(writer, settings, step)
             else:
-                from app.build.pipeline import build_europe_only
+                from derive.pipeline import build_europe_only
 
                 report = build_europe_only(writer, settings, step)
     except (StoreError, ValueError) as exc:
@@ -57,7 +57,7 @@ def build_classification(
     which: str = typer.Argument(..., help="Which classification to build: 'europe'."),
 ) -> None:
     """Build an open classification by the OAC method (``europe``: NUTS3 regions from Eurostat)."""
-    from app.cli import fail
+    from cli.common import fail
 
     if which != "europe":
         fail(f"unknown classification {which!r}: the one buildable here is 'europe'", code=2)

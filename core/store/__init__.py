@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.settings import Settings
-from app.store.base import Reader, StoreError, Transaction, Writer
+from core.settings import Settings
+from core.store.base import Reader, StoreError, Transaction, Writer
 
 __all__ = ["Reader", "StoreError", "Transaction", "Writer", "open_reader", "open_writer"]
 
@@ -11,10 +11,10 @@ __all__ = ["Reader", "StoreError", "Transaction", "Writer", "open_reader", "open
 def open_writer(settings: Settings) -> Writer:
     """A read-write store for loads and builds (creates or upgrades the schema)."""
     if settings.backend == "duckdb":
-        from app.store.duckdb_backend import DuckWriter
+        from core.store.duckdb_backend import DuckWriter
 
         return DuckWriter(settings.duckdb_path)
-    from app.store.postgis_backend import PgWriter
+    from core.store.postgis_backend import PgWriter
 
     return PgWriter(settings.database_url)
 
@@ -22,10 +22,10 @@ def open_writer(settings: Settings) -> Writer:
 async def open_reader(settings: Settings) -> Reader:
     """A read-only store for serving."""
     if settings.backend == "duckdb":
-        from app.store.duckdb_backend import DuckReader
+        from core.store.duckdb_backend import DuckReader
 
         return DuckReader(settings.duckdb_path)
-    from app.store.postgis_backend import PgReader
+    from core.store.postgis_backend import PgReader
 
     return await PgReader.open(
         settings.database_url,

@@ -2,7 +2,8 @@
 
 Writes are synchronous and transactional (:class:`Writer`): a load either commits whole or
 leaves the store as it was. Reads are asynchronous (:class:`Reader`), for the web server.
-SQL text uses ``$1, $2 ...`` placeholders, which both backends understand.
+Statements come as :class:`~core.store.sql.Query` (SQL with ``$n`` placeholders and their
+values, bound as the text was built) or as constant SQL text.
 """
 
 from __future__ import annotations
@@ -10,20 +11,19 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import Geometry
 
-from app.store import schema
+from core.errors import StoreError
+from core.store import schema
+from core.store.sql import Query, as_query, rows_as
 
 Params = Sequence[Any]
-
-
-class StoreError(RuntimeError):
-    """The store could not be opened or used (bad URL, missing schema, unreachable server)."""
+T = TypeVar("T")
 
 
 def geometry_columns(table: str) -> set[str]:
@@ -84,10 +84,10 @@ class Transaction(abc.ABC):
     """Work inside one database transaction."""
 
     @abc.abstractmethod
-    def execute(self, sql: str, params: Params = ()) -> None: ...
+    def execute(self, sql: Query | str, params: Params = ()) -> None: ...
 
     @abc.abstractmethod
-    def fetch_frame(self, sql: str, params: Params = ()) -> pd.DataFrame: ...
+    def fetch_frame(self, sql: Query | str, params: Params = ()) -> pd.DataFrame: ...
 
     @abc.abstractmethod
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
@@ -145,15 +145,23 @@ class Reader(abc.ABC):
 
     backend: str
 
-    @abc.abstractmethod
-    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]: ...
+    async def fetch(self, query: Query | str, *args: Any) -> list[dict[str, Any]]:
+        """Rows of a query (or of constant SQL text with positional values) as dicts."""
+        return await self._fetch(as_query(query, args))
 
-    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
-        rows = await self.fetch(sql, *args)
+    @abc.abstractmethod
+    async def _fetch(self, query: Query) -> list[dict[str, Any]]: ...
+
+    async def fetch_as(self, row_type: type[T], query: Query | str) -> list[T]:
+        """Rows of a query as frozen dataclasses of ``row_type``."""
+        return rows_as(row_type, await self._fetch(as_query(query)))
+
+    async def fetchrow(self, query: Query | str, *args: Any) -> dict[str, Any] | None:
+        rows = await self.fetch(query, *args)
         return rows[0] if rows else None
 
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        row = await self.fetchrow(sql, *args)
+    async def fetchval(self, query: Query | str, *args: Any) -> Any:
+        row = await self.fetchrow(query, *args)
         return None if row is None else next(iter(row.values()))
 
     async def data_version(self) -> str:

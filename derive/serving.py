@@ -12,10 +12,10 @@ from __future__ import annotations
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from app.store import Transaction, schema
-from app.store.levels import BY_NAME
-from app.store.queries import tiles as q
-from app.tiles.layers import band_tolerance_m, default_classifications, geometry_column
+from core.levels import BY_NAME
+from core.store import Transaction, schema
+from core.store.queries import tiles as q
+from core.tiling import TILE_BANDS, band_tolerance_m, default_classifications, geometry_column
 
 
 def band_geometry(level: str, band: int) -> str:
@@ -29,7 +29,7 @@ def band_geometry(level: str, band: int) -> str:
 
 def _ensure_table(tx: Transaction) -> None:
     """Create ``tile_area`` in a store made before it existed (idempotent)."""
-    from app.store.postgis_backend import PgTransaction
+    from core.store.postgis_backend import PgTransaction
 
     if isinstance(tx, PgTransaction):
         dialect = postgresql.dialect()
@@ -48,7 +48,7 @@ def write_tile_areas(tx: Transaction) -> int:
     defaults = default_classifications(tx.fetch_frame(q.LEVEL_CLASSIFICATIONS).to_dict("records"))
     for level in sorted(lv for lv in levels if lv in BY_NAME):
         cid, tier = defaults.get(level, ("", ""))
-        for band in schema.TILE_BANDS:
+        for band in TILE_BANDS:
             sql = q.TILE_AREA_INSERT.format(band=band, geom=band_geometry(level, band))
             tx.execute(sql, [level, cid, tier])
     for sql in q.TILE_AREA_MARK:

@@ -28,7 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from app.store.levels import LEVEL_NAMES
+from core.levels import LEVEL_NAMES
+from core.tiling import TILE_BANDS
 
 SCHEMA_VERSION = "0002"
 
@@ -242,7 +243,6 @@ predominant_area = Table(
 # Serving copy for vector tiles, written by ``insight build``: one row per area and zoom band
 # (``max_zoom``: the highest zoom the row's geometry serves, 99 = full detail), with the
 # level's default predominant class inline, so a tile is one index scan without a join.
-TILE_BANDS = (6, 8, 10, 12, 14, 99)
 tile_area = Table(
     "tile_area",
     metadata,

@@ -4,7 +4,7 @@ Everything is computed in memory over all base areas (so national references use
 output area, loaded boundaries or not) and written only for the areas the store knows, at
 every level the lookups reach. The work is sparse matrix algebra on integer class columns
 (see :class:`geo.composition.CompositionMatrix`), and only what does not follow from an area's
-one class is written (see ``app.store.schema``): a national rebuild over 239,023 output areas
+one class is written (see ``core.store.schema``): a national rebuild over 239,023 output areas
 computes in about a second and writes ~0.6 million rows.
 """
 
@@ -24,7 +24,7 @@ from geo.predominant import predominant_matrix
 
 @dataclass
 class Derived:
-    """What ``insight build`` writes for one classification (see ``app.store.schema``).
+    """What ``insight build`` writes for one classification (see ``core.store.schema``).
 
     ``base``: ``level, code, class_code, households`` per base area (``base_composition``);
     ``areas``: ``level, code, households, mix`` per area above it (``composition_area``; ``mix``
@@ -174,7 +174,7 @@ _PREDOMINANT = [
 
 @dataclass
 class DemandTables:
-    """Demand written for one classification (see ``app.store.schema``): ``areas`` above the base
+    """Demand written for one classification (see ``core.store.schema``): ``areas`` above the base
     level, one row each with expected uses in ``services`` order; ``per_class`` for the base
     level; band ``edges`` per service, level and scheme; ``services``: ``lgsl, position,
     reference, band_low, band_high``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from app.store.queries import Dialects, sql_for
+from core.store.queries import Dialects, sql_for
 
 _IN_LIST = Dialects(
     postgis="p.classification_id = ANY($2::text[])",

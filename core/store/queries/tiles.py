@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from app.store.levels import LEVEL_NAMES
-from app.store.queries import Dialects, sql_for
-from app.tiles.grid import BUFFER, EXTENT
+from core.levels import LEVEL_NAMES
+from core.store.queries import Dialects, sql_for
+from core.tiling import BUFFER, EXTENT
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 

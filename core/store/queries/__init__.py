@@ -7,16 +7,9 @@ catalogues built at start-up, and values are bound as ``$n`` parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from core.store.sql import Dialects, Query
 
-
-@dataclass(frozen=True)
-class Dialects:
-    postgis: str
-    duckdb: str
-
-    def for_backend(self, backend: str) -> str:
-        return self.postgis if backend == "postgis" else self.duckdb
+__all__ = ["Dialects", "Query", "sql_for"]
 
 
 def sql_for(query: str | Dialects, backend: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from app.settings import Settings
-from app.store import StoreError, open_writer
+from core.settings import Settings
+from core.store import StoreError, open_writer
 
 DEMO_STAMP = "demo_built_from"
 
@@ -39,7 +39,7 @@ def demo_status(settings: Settings) -> str:
             con.close()
     except duckdb.Error:
         return "stale"
-    from app.store.schema import SCHEMA_VERSION
+    from core.store.schema import SCHEMA_VERSION
 
     if not row or row[0] != SCHEMA_VERSION or row[1] != _inputs_stamp(settings.data_dir):
         return "stale"
@@ -48,8 +48,8 @@ def demo_status(settings: Settings) -> str:
 
 def build_demo(settings: Settings) -> None:
     """Load all demo sources and build the model; the old store is replaced only on success."""
-    from app.build.pipeline import build_all
     from boundaries.demo import load_demo_sources
+    from derive.pipeline import build_all
 
     stamp = _inputs_stamp(settings.data_dir)
     target = settings.duckdb_path if settings.backend == "duckdb" else None

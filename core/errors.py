@@ -1,0 +1,47 @@
+"""Domain errors: what a client can cause or the server can explain, independent of HTTP.
+
+The HTTP app maps each class to a status in one table (``app.errors``); the CLI prints the
+message and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class InsightError(Exception):
+    """Base of the errors a client can cause or the server can explain."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(InsightError):
+    """An area, service, layer or classification code that does not exist."""
+
+
+class BadRequest(InsightError):
+    """Parameters that pass type validation but make no sense together (bbox order...)."""
+
+
+class LimitExceeded(InsightError):
+    """A request beyond a configured limit (page size, zoom, features)."""
+
+
+class NotReady(InsightError):
+    """The store holds no data of the kind asked for yet (run a load or `insight build`)."""
+
+
+class StoreError(RuntimeError):
+    """The store could not be opened or used (bad URL, missing schema, unreachable server)."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached right now (refused, reset, shutting down): try again."""
+
+
+class StoreTimeout(StoreError):
+    """A statement ran past the configured statement timeout and was cancelled."""

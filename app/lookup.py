@@ -7,40 +7,49 @@ from typing import Any
 from core.errors import NotFound, NotReady
 from core.store import Reader
 from core.store.queries import areas as q
+from core.store.queries.areas import AreaRow, LevelClassificationRow, SummaryRow
 
 
-def bbox_of(row: dict[str, Any]) -> list[float] | None:
-    box = [row.get(k) for k in ("minx", "miny", "maxx", "maxy")]
+def bbox_of(row: AreaRow | SummaryRow) -> list[float] | None:
+    box = (row.minx, row.miny, row.maxx, row.maxy)
     return None if any(v is None for v in box) else [float(v) for v in box]  # type: ignore[arg-type]
 
 
-def summary(row: dict[str, Any]) -> dict[str, Any]:
+def summary(row: AreaRow | SummaryRow) -> dict[str, Any]:
+    """The fields every listing of areas shares (``AreaSummary`` in the API)."""
     return {
-        "code": row["code"],
-        "name": row.get("name"),
-        "level": row["level"],
-        "country": row.get("country"),
-        "parent_code": row.get("parent_code"),
-        "lon": row.get("lon"),
-        "lat": row.get("lat"),
+        "code": row.code,
+        "name": row.name,
+        "level": row.level,
+        "country": row.country,
+        "parent_code": getattr(row, "parent_code", None),
+        "lon": row.lon,
+        "lat": row.lat,
         "bbox": bbox_of(row),
     }
 
 
-async def area_or_404(store: Reader, code: str, level: str | None = None) -> dict[str, Any]:
-    row = await store.fetchrow(q.BY_CODE, code, level)
-    if row is None:
+async def area_or_404(store: Reader, code: str, level: str | None = None) -> AreaRow:
+    rows = await store.fetch_as(AreaRow, q.by_code(code, level))
+    if not rows:
         where = f" at level {level}" if level else ""
         raise NotFound(f"no area with code {code!r}{where}")
-    return row
+    return rows[0]
 
 
-async def classification_for(store: Reader, level: str, requested: str | None = None) -> dict[str, Any]:
+async def classifications_at(store: Reader, level: str) -> list[LevelClassificationRow]:
+    """Classifications with compositions at ``level``, the default first."""
+    return await store.fetch_as(LevelClassificationRow, q.classifications_at_level(level))
+
+
+async def classification_for(
+    store: Reader, level: str, requested: str | None = None
+) -> LevelClassificationRow:
     """The classification to describe areas of ``level`` with (the requested one if it applies)."""
-    rows = await store.fetch(q.CLASSIFICATIONS_AT_LEVEL, level)
+    rows = await classifications_at(store, level)
     if requested is not None:
         for row in rows:
-            if row["classification_id"] == requested:
+            if row.classification_id == requested:
                 return row
         raise NotFound(f"classification {requested!r} has no compositions at level {level!r}")
     if not rows:
@@ -48,5 +57,6 @@ async def classification_for(store: Reader, level: str, requested: str | None = 
     return rows[0]
 
 
-def tiers_of(classification: dict[str, Any]) -> list[str]:
-    return [t for t in str(classification["tiers"]).split(",") if t]
+def tiers_of(classification: LevelClassificationRow) -> list[str]:
+    """A classification's tiers, coarsest first."""
+    return classification.tier_list

@@ -14,9 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.lookup import summary, tiers_of
+from app.lookup import summary
 from core.store import Reader
+from core.store.keyed import rows_by_key
 from core.store.queries import areas as q
+from core.store.queries.areas import (
+    AreaRow,
+    LevelClassificationRow,
+    ShareRow,
+    SummaryRow,
+    VariableRow,
+)
 from geo.similarity import ShareIndex, similarity
 
 
@@ -32,9 +40,11 @@ class ShareMatrix:
 _CACHE: dict[tuple, Any] = {}
 
 
-def _wide(rows: list[dict[str, Any]], column: str, value: str) -> tuple[np.ndarray, np.ndarray]:
+def _wide(rows: list[Any], column: str, value: str) -> tuple[np.ndarray, np.ndarray]:
     """Long rows → (row codes, dense matrix) with columns in sorted order."""
-    frame = pd.DataFrame(rows, columns=["code", column, value])
+    frame = pd.DataFrame(
+        [(r.code, getattr(r, column), getattr(r, value)) for r in rows], columns=["code", column, value]
+    )
     r, codes = pd.factorize(frame["code"], sort=True)
     c, _ = pd.factorize(frame[column], sort=True)
     matrix = np.zeros((len(codes), int(c.max()) + 1 if len(c) else 0))
@@ -51,10 +61,10 @@ def _remember(key: tuple, matrix: Any) -> Any:
 
 async def share_matrix(store: Reader, classification_id: str, level: str, tier: str) -> ShareMatrix:
     """Every area's class shares at ``level``; built once per data version."""
-    key = (store.backend, "shares", classification_id, level, tier, await store.data_version())
+    key = (id(store), "shares", classification_id, level, tier, await store.data_version())
     if key in _CACHE:
         return _CACHE[key]
-    rows = await store.fetch(q.SHARE_VECTORS, classification_id, level, tier)
+    rows = await store.fetch_as(ShareRow, q.share_vectors(classification_id, level, tier))
     codes, wide = _wide(rows, "class_code", "households")
     totals = wide.sum(axis=1)
     keep = totals > 0
@@ -66,10 +76,10 @@ async def share_matrix(store: Reader, classification_id: str, level: str, tier: 
 
 async def variable_matrix(store: Reader, classification_id: str) -> ShareMatrix | None:
     """Standardised input variables of the classification's base areas, if it has any."""
-    key = (store.backend, "variables", classification_id, await store.data_version())
+    key = (id(store), "variables", classification_id, await store.data_version())
     if key in _CACHE:
         return _CACHE[key]
-    rows = await store.fetch(q.AREA_VARIABLES, classification_id)
+    rows = await store.fetch_as(VariableRow, q.area_variables(classification_id))
     if not rows:
         return _remember(key, None)
     codes, values = _wide(rows, "variable", "value")
@@ -99,37 +109,15 @@ def _nearest_on_variables(matrix: ShareMatrix, row: int, k: int, metric: str) ->
     ]
 
 
-async def _summaries(store: Reader, cid: str, level: str, tier: str, codes: list[str]) -> dict[str, dict]:
-    """Summary rows of the result areas.
-
-    PostGIS looks the k codes up by index. DuckDB has no indexes, so each lookup would scan the
-    level: it reads the level's summaries once per data version and keeps them as columns.
-    """
-    if store.backend != "duckdb":
-        return {r["code"]: r for r in await store.fetch(q.SUMMARIES, cid, level, tier, codes)}
-    key = (store.backend, "summaries", cid, level, tier, await store.data_version())
-    if key not in _CACHE:
-        frame = pd.DataFrame(await store.fetch(q.SUMMARIES_LEVEL, cid, level, tier))
-        _remember(key, frame.set_index("code", drop=False) if not frame.empty else frame)
-    frame = _CACHE[key]
-    if frame.empty:
-        return {}
-    found = frame.loc[frame.index.intersection(codes)]
-    return {
-        r["code"]: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
-        for r in found.to_dict("records")
-    }
-
-
 async def similar_areas(
-    store: Reader, area: dict[str, Any], classification: dict[str, Any], k: int, metric: str
+    store: Reader, area: AreaRow, classification: LevelClassificationRow, k: int, metric: str
 ) -> dict[str, Any]:
-    cid = classification["classification_id"]
-    tiers = tiers_of(classification)
+    cid = classification.classification_id
+    tiers = classification.tier_list
     tier = tiers[-1]  # finest tier: the most telling mix
     base = {
-        "code": area["code"],
-        "level": area["level"],
+        "code": area.code,
+        "level": area.level,
         "metric": metric,
         "tier": tier,
         "classification_id": cid,
@@ -137,34 +125,44 @@ async def similar_areas(
         "basis_note": None,
     }
     variables = None
-    if area["level"] == classification.get("base_level"):
+    if area.level == classification.base_level:
         variables = await variable_matrix(store, cid)
-    if variables is not None and area["code"] in variables.position:
+    if variables is not None and area.code in variables.position:
         used = "cosine" if metric == "cosine" else "euclidean"
         base |= {
             "metric": used,
             "basis": "variables",
-            "basis_note": f"Each {area['level']} area holds one class of this classification, so areas are "
+            "basis_note": f"Each {area.level} area holds one class of this classification, so areas are "
             f"compared on its {variables.shares.shape[1]} standardised input variables "
             f"({used} distance; similarity 100% = identical inputs).",
         }
-        found = _nearest_on_variables(variables, variables.position[area["code"]], k, metric)
+        found = _nearest_on_variables(variables, variables.position[area.code], k, metric)
     else:
-        matrix = await share_matrix(store, cid, area["level"], tier)
-        target = matrix.position.get(area["code"])
+        matrix = await share_matrix(store, cid, area.level, tier)
+        target = matrix.position.get(area.code)
         if target is None:
             return base | {"items": []}
         found = matrix.index.nearest(target, k=k, metric=metric)
     codes = [f["code"] for f in found]
-    rows = await _summaries(store, cid, area["level"], tiers[0], codes)
+    rows = await rows_by_key(
+        store,
+        SummaryRow,
+        q.summaries(cid, area.level, tiers[0], codes),
+        q.level_summaries(cid, area.level, tiers[0]),
+        codes,
+    )
     items = []
     for f in found:
         code, distance, sim = f["code"], f["distance"], f["similarity"]
-        row = rows.get(code, {"code": code, "level": area["level"]})
+        row = rows.get(code)
+        if row is None:
+            items.append(
+                {"code": code, "level": area.level, "name": None, "bbox": None, "predominant": None}
+                | {"similarity": float(sim), "distance": float(distance)}
+            )
+            continue
         predominant = (
-            {"code": row["class_code"], "name": row["class_name"], "colour": row["colour"]}
-            if row.get("class_code")
-            else None
+            {"code": row.class_code, "name": row.class_name, "colour": row.colour} if row.class_code else None
         )
         items.append(
             summary(row) | {"similarity": float(sim), "distance": float(distance), "predominant": predominant}

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
 from app.deps import SettingsDep, StoreDep
-from app.lookup import area_or_404, classification_for, summary, tiers_of
+from app.lookup import area_or_404, classification_for, classifications_at, summary
 from app.models import AreaDemand, AreaDetail, AreaPage, Metric, SimilarAreas
 from app.similar import similar_areas
+from core.errors import LimitExceeded
 from core.levels import LEVEL_NAMES
 from core.store.queries import areas as q
+from core.store.queries.areas import (
+    AreaRow,
+    ClassMixRow,
+    DemandRow,
+    ParentRow,
+    PredominantRow,
+)
 
 router = APIRouter(prefix="/api/areas", tags=["areas"])
 
@@ -30,14 +39,12 @@ async def search_areas(
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    from core.errors import LimitExceeded
-
     limit = limit or settings.default_page_size
     if limit > settings.max_page_size:
         raise LimitExceeded(f"limit {limit} exceeds the maximum page size {settings.max_page_size}")
     text = q_.strip().lower() if q_ and q_.strip() else None
-    rows = await store.fetch(q.SEARCH, level, text, parent, limit, offset)
-    total = int(rows[0]["total"]) if rows else 0
+    rows = await store.fetch_as(AreaRow, q.search(level, text, parent, limit, offset))
+    total = int(rows[0].total or 0) if rows else 0
     return {"total": total, "limit": limit, "offset": offset, "items": [summary(r) for r in rows]}
 
 
@@ -49,43 +56,49 @@ async def get_area(
     classification: ClassificationQuery = None,
 ) -> dict[str, Any]:
     area = await area_or_404(store, code, level)
-    parents = await store.fetch(q.PARENTS, area["level"], area["code"])
+    parents = await store.fetch_as(ParentRow, q.parents(area.level, area.code))
     out = summary(area) | {
-        "vintage": area.get("vintage"),
-        "parents": [{"level": p["level"], "code": p["code"], "name": p["name"]} for p in parents],
+        "vintage": area.vintage,
+        "parents": [asdict(p) for p in parents],
         "households": None,
         "households_basis": None,
         "classification": None,
         "mix": {},
         "predominant": {},
     }
-    candidates = await store.fetch(q.CLASSIFICATIONS_AT_LEVEL, area["level"])
+    candidates = await classifications_at(store, area.level)
     if not candidates and classification is None:
         return out
-    chosen = await classification_for(store, area["level"], classification)
-    cid = chosen["classification_id"]
-    out["classification"] = {"id": cid, "name": chosen["name"], "attribution": chosen["attribution"]}
-    out["households_basis"] = "population" if chosen["base_level"].startswith("nuts") else "households"
-    mix_rows = await store.fetch(q.MIX, cid, area["level"], area["code"])
-    tiers = tiers_of(chosen)
+    chosen = await classification_for(store, area.level, classification)
+    cid = chosen.classification_id
+    out["classification"] = {"id": cid, "name": chosen.name, "attribution": chosen.attribution}
+    out["households_basis"] = "population" if chosen.base_level.startswith("nuts") else "households"
+    mix_rows = await store.fetch_as(ClassMixRow, q.mix(cid, area.level, area.code))
+    tiers = chosen.tier_list
     for tier in tiers:
-        rows = [r for r in mix_rows if r["tier"] == tier]
-        total = sum(float(r["households"]) for r in rows)
+        rows = [r for r in mix_rows if r.tier == tier]
+        total = sum(float(r.households) for r in rows)
         if tier == tiers[0]:
             out["households"] = total
         out["mix"][tier] = [
             {
-                "code": r["code"],
-                "name": r["name"],
-                "colour": r["colour"],
-                "households": float(r["households"]),
-                "share": float(r["households"]) / total if total else 0.0,
+                "code": r.code,
+                "name": r.name,
+                "colour": r.colour,
+                "households": float(r.households),
+                "share": float(r.households) / total if total else 0.0,
             }
             for r in rows
         ]
-    for r in await store.fetch(q.PREDOMINANT, cid, area["level"], area["code"]):
-        out["predominant"][r["tier"]] = {
-            k: r[k] for k in ("code", "name", "colour", "share", "margin", "mixed", "runner_up_code")
+    for p in await store.fetch_as(PredominantRow, q.predominant(cid, area.level, area.code)):
+        out["predominant"][p.tier] = {
+            "code": p.code,
+            "name": p.name,
+            "colour": p.colour,
+            "share": p.share,
+            "margin": p.margin,
+            "mixed": p.mixed,
+            "runner_up_code": p.runner_up_code,
         }
     return out
 
@@ -98,16 +111,19 @@ async def get_area_demand(
     classification: ClassificationQuery = None,
 ) -> dict[str, Any]:
     area = await area_or_404(store, code, level)
-    chosen = await classification_for(store, area["level"], classification)
-    rows = await store.fetch(q.DEMAND, chosen["classification_id"], area["level"], area["code"])
+    chosen = await classification_for(store, area.level, classification)
+    rows = await store.fetch_as(DemandRow, q.demand(chosen.classification_id, area.level, area.code))
     return {
-        "code": area["code"],
-        "level": area["level"],
-        "classification_id": chosen["classification_id"],
+        "code": area.code,
+        "level": area.level,
+        "classification_id": chosen.classification_id,
         "modelled": True,
         "note": "Modelled: expected demand from the area's class mix and propensity indices derived "
         "from census/Eurostat driver variables; index 100 = the national (or European) average.",
-        "services": [{k: r[k] for k in ("lgsl", "label", "expected", "index", "band")} for r in rows],
+        "services": [
+            {"lgsl": r.lgsl, "label": r.label, "expected": r.expected, "index": r.index, "band": r.band}
+            for r in rows
+        ],
     }
 
 
@@ -121,10 +137,8 @@ async def get_similar_areas(
     level: LevelQuery = None,
     classification: ClassificationQuery = None,
 ) -> dict[str, Any]:
-    from core.errors import LimitExceeded
-
     if k > settings.max_similar:
         raise LimitExceeded(f"k {k} exceeds the maximum {settings.max_similar}")
     area = await area_or_404(store, code, level)
-    chosen = await classification_for(store, area["level"], classification)
+    chosen = await classification_for(store, area.level, classification)
     return await similar_areas(store, area, chosen, k, metric)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -11,6 +12,14 @@ from app.deps import StoreDep
 from app.models import ClassificationDetail, ClassificationSummary, ServiceDetail, ServiceSummary
 from core.errors import NotFound
 from core.store.queries import catalogue as q
+from core.store.queries.catalogue import (
+    ClassificationRow,
+    ClassRow,
+    PropensityRow,
+    ServiceListRow,
+    ServiceModelRow,
+    ServiceRow,
+)
 
 router = APIRouter(prefix="/api", tags=["classifications", "services"])
 
@@ -22,13 +31,13 @@ def _families(base_levels: str | None) -> list[str]:
     return sorted({"europe" if lv.startswith("nuts") else "uk" for lv in levels if lv})
 
 
-def _classification(row: dict[str, Any]) -> dict[str, Any]:
-    return row | {"tiers": [t for t in str(row["tiers"]).split(",") if t]}
+def _classification(row: ClassificationRow) -> dict[str, Any]:
+    return asdict(row) | {"tiers": row.tier_list}
 
 
 @router.get("/classifications", response_model=list[ClassificationSummary], summary="Classifications")
 async def list_classifications(store: StoreDep) -> list[dict[str, Any]]:
-    return [_classification(r) for r in await store.fetch(q.CLASSIFICATIONS)]
+    return [_classification(r) for r in await store.fetch_as(ClassificationRow, q.classifications())]
 
 
 @router.get(
@@ -37,11 +46,11 @@ async def list_classifications(store: StoreDep) -> list[dict[str, Any]]:
     summary="A classification's class hierarchy: names, colours, descriptions",
 )
 async def get_classification(classification_id: IdPath, store: StoreDep) -> dict[str, Any]:
-    row = await store.fetchrow(q.CLASSIFICATION, classification_id)
-    if row is None:
+    rows = await store.fetch_as(ClassificationRow, q.classification(classification_id))
+    if not rows:
         raise NotFound(f"no classification {classification_id!r}")
-    classes = await store.fetch(q.CLASSES, classification_id)
-    return _classification(row) | {"classes": classes}
+    classes = await store.fetch_as(ClassRow, q.classes(classification_id))
+    return _classification(rows[0]) | {"classes": [asdict(c) for c in classes]}
 
 
 @router.get("/services", response_model=list[ServiceSummary], summary="LGSL services, modelled ones marked")
@@ -51,26 +60,29 @@ async def list_services(
     modelled: bool = False,
 ) -> list[dict[str, Any]]:
     text = q_.strip().lower() if q_ and q_.strip() else None
-    rows = await store.fetch(q.SERVICES, text, modelled)
-    return [r | {"families": _families(r.pop("base_levels", None))} for r in rows]
+    rows = await store.fetch_as(ServiceListRow, q.services(text, modelled))
+    return [
+        {k: v for k, v in asdict(r).items() if k != "base_levels"} | {"families": _families(r.base_levels)}
+        for r in rows
+    ]
 
 
 @router.get(
     "/services/{lgsl}", response_model=ServiceDetail, summary="A service and how its demand is modelled"
 )
 async def get_service(lgsl: Annotated[int, Path(ge=0, le=1_000_000)], store: StoreDep) -> dict[str, Any]:
-    row = await store.fetchrow(q.SERVICE, lgsl)
-    if row is None:
+    rows = await store.fetch_as(ServiceRow, q.service(lgsl))
+    if not rows:
         raise NotFound(f"no LGSL service {lgsl}")
     models = []
-    for m in await store.fetch(q.SERVICE_MODELS, lgsl):
-        drivers = json.loads(m["drivers"]) if m["drivers"] else []
+    for m in await store.fetch_as(ServiceModelRow, q.service_models(lgsl)):
+        propensity = await store.fetch_as(PropensityRow, q.propensities(m.classification_id, lgsl))
         models.append(
-            m
+            asdict(m)
             | {
                 "modelled": True,
-                "drivers": drivers,
-                "propensity": await store.fetch(q.PROPENSITIES, m["classification_id"], lgsl),
+                "drivers": json.loads(m.drivers) if m.drivers else [],
+                "propensity": [asdict(p) for p in propensity],
             }
         )
-    return row | {"modelled": bool(models), "models": models}
+    return asdict(rows[0]) | {"modelled": bool(models), "models": models}

@@ -52,7 +52,7 @@ async def get_data(
     if limit > cap:
         raise LimitExceeded(f"limit {limit} exceeds the maximum {cap} rows for format={format}")
     chosen = await classification_for(store, level, classification)
-    cid = chosen["classification_id"]
+    cid = chosen.classification_id
     models = await store.fetch(qc.MODELLED_FOR, cid)
     modelled = {r["lgsl"]: r["label"] for r in models}
     rates = {r["lgsl"]: r["rate"] for r in models}

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from app.deps import StoreDep
 from core.store.queries import levels as q
+from core.store.queries.levels import LevelCountRow
 
 router = APIRouter(prefix="/api", tags=["areas"])
 
@@ -20,5 +21,5 @@ class LevelOut(BaseModel):
 
 
 @router.get("/levels", response_model=list[LevelOut], summary="Area levels and their counts")
-async def list_levels(store: StoreDep) -> list[dict]:
-    return await store.fetch(q.LEVEL_COUNTS)
+async def list_levels(store: StoreDep) -> list[LevelCountRow]:
+    return await store.fetch_as(LevelCountRow, q.level_counts())

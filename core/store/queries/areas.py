@@ -1,120 +1,284 @@
-"""Areas: search, detail, parents, composition, predominant class, demand, share vectors."""
+"""Areas: search, detail, parents, composition, predominant class, demand, share vectors.
+
+Each function returns a :class:`~core.store.sql.Query` with its values bound; the frozen
+dataclasses beside them are the rows the store returns (``store.fetch_as(Row, query)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.store.sql import Binds, Query
 
 AREA_COLUMNS = "a.code, a.name, a.level, a.country, a.parent_code, a.vintage, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy"
 
-# $1 level or NULL, $2 search text (lower case) or NULL, $3 parent code or NULL, $4 limit, $5 offset
-SEARCH = f"""
+
+@dataclass(frozen=True)
+class AreaRow:
+    """An area as listed or looked up: where it is and what contains it."""
+
+    code: str
+    name: str | None
+    level: str
+    country: str | None
+    parent_code: str | None
+    vintage: str | None
+    lon: float | None
+    lat: float | None
+    minx: float | None
+    miny: float | None
+    maxx: float | None
+    maxy: float | None
+    source_id: str | None = None
+    total: int | None = None  # matches of a search, on every row of its page
+
+    @property
+    def bbox(self) -> list[float] | None:
+        box = (self.minx, self.miny, self.maxx, self.maxy)
+        return None if any(v is None for v in box) else [float(v) for v in box]  # type: ignore[arg-type]
+
+
+def search(level: str | None, text: str | None, parent: str | None, limit: int, offset: int) -> Query:
+    """Areas whose code starts with, or name contains, ``text`` (lower case), optionally of one
+    level and inside one parent; exact matches first, then coarser levels, then by name."""
+    b = Binds()
+    lv, t, p = b(level), b(text), b(parent)
+    return b.query(f"""
 SELECT {AREA_COLUMNS}, COUNT(*) OVER () AS total
 FROM area a JOIN area_level lv ON lv.level = a.level
-WHERE ($1::text IS NULL OR a.level = $1::text)
-  AND ($2::text IS NULL OR lower(a.code) LIKE $2::text || '%' OR lower(a.name) LIKE '%' || $2::text || '%')
-  AND ($3::text IS NULL OR a.parent_code = $3::text
-       OR (a.level LIKE 'nuts%' AND a.code LIKE $3::text || '_%')
+WHERE ({lv}::text IS NULL OR a.level = {lv}::text)
+  AND ({t}::text IS NULL OR lower(a.code) LIKE {t}::text || '%' OR lower(a.name) LIKE '%' || {t}::text || '%')
+  AND ({p}::text IS NULL OR a.parent_code = {p}::text
+       OR (a.level LIKE 'nuts%' AND a.code LIKE {p}::text || '_%')
        OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
-                  AND l.child_code = a.code AND l.parent_code = $3::text))
-ORDER BY (lower(a.code) = coalesce($2::text, '')) DESC,
-         (lower(a.name) = coalesce($2::text, '')) DESC,
+                  AND l.child_code = a.code AND l.parent_code = {p}::text))
+ORDER BY (lower(a.code) = coalesce({t}::text, '')) DESC,
+         (lower(a.name) = coalesce({t}::text, '')) DESC,
          lv.rank, a.name, a.code
-LIMIT $4 OFFSET $5
-"""
+LIMIT {b(limit)} OFFSET {b(offset)}
+""")
 
-# $1 code, $2 level or NULL
-BY_CODE = f"""
+
+def by_code(code: str, level: str | None) -> Query:
+    """One area by code (the coarsest level holding it, unless ``level`` is given)."""
+    b = Binds()
+    lv = b(level)
+    return b.query(f"""
 SELECT {AREA_COLUMNS}, a.source_id
 FROM area a JOIN area_level lv ON lv.level = a.level
-WHERE a.code = $1::text AND ($2::text IS NULL OR a.level = $2::text)
+WHERE a.code = {b(code)}::text AND ({lv}::text IS NULL OR a.level = {lv}::text)
 ORDER BY lv.rank
 LIMIT 1
-"""
+""")
 
-# $1 level, $2 code: parents from lookups, plus NUTS prefixes
-PARENTS = """
+
+@dataclass(frozen=True)
+class ParentRow:
+    level: str
+    code: str
+    name: str | None
+
+
+def parents(level: str, code: str) -> Query:
+    """An area's parents: from the lookups, plus the NUTS regions its code starts with."""
+    b = Binds()
+    lv, c = b(level), b(code)
+    return b.query(f"""
 SELECT p.level, p.code, p.name, lv.rank
 FROM area_link l
 JOIN area p ON p.level = l.parent_level AND p.code = l.parent_code
 JOIN area_level lv ON lv.level = p.level
-WHERE l.child_level = $1::text AND l.child_code = $2::text
+WHERE l.child_level = {lv}::text AND l.child_code = {c}::text
 UNION
 SELECT p.level, p.code, p.name, lv.rank
 FROM area p JOIN area_level lv ON lv.level = p.level
-WHERE $1::text LIKE 'nuts%' AND p.level LIKE 'nuts%' AND length(p.code) < length($2::text)
-  AND $2::text LIKE p.code || '%'
+WHERE {lv}::text LIKE 'nuts%' AND p.level LIKE 'nuts%' AND length(p.code) < length({c}::text)
+  AND {c}::text LIKE p.code || '%'
 ORDER BY rank
-"""
+""")
 
-# $1 level: classifications with compositions at that level, the UK default first
-CLASSIFICATIONS_AT_LEVEL = """
-SELECT c.classification_id, c.name, c.tiers, c.attribution, c.base_level
-FROM classification c
-WHERE EXISTS (SELECT 1 FROM area_households k WHERE k.classification_id = c.classification_id
-              AND k.level = $1::text)
-ORDER BY (c.classification_id = 'oac2021') DESC, (c.classification_id = 'eunuts3') DESC,
-         c.classification_id
-"""
 
-# $1 classification, $2 level, $3 code
-MIX = """
+@dataclass(frozen=True)
+class ClassMixRow:
+    tier: str
+    code: str
+    name: str | None
+    colour: str | None
+    households: float
+
+
+def mix(classification_id: str, level: str, code: str) -> Query:
+    """An area's households per class at every tier of a classification."""
+    b = Binds()
+    return b.query(f"""
 SELECT k.tier, k.class_code AS code, pc.name, pc.colour, k.households, pc.sort
 FROM composition k
 LEFT JOIN profile_class pc ON pc.classification_id = k.classification_id AND pc.code = k.class_code
-WHERE k.classification_id = $1::text AND k.level = $2::text AND k.code = $3::text
+WHERE k.classification_id = {b(classification_id)}::text AND k.level = {b(level)}::text
+  AND k.code = {b(code)}::text
 ORDER BY k.tier, k.households DESC, k.class_code
-"""
+""")
 
-PREDOMINANT = """
+
+@dataclass(frozen=True)
+class PredominantRow:
+    tier: str
+    code: str
+    name: str | None
+    colour: str | None
+    households: float
+    share: float
+    margin: float
+    mixed: bool
+    runner_up_code: str | None
+
+
+def predominant(classification_id: str, level: str, code: str) -> Query:
+    """An area's leading class at every tier, with its share and lead over the runner-up."""
+    b = Binds()
+    return b.query(f"""
 SELECT p.tier, p.class_code AS code, pc.name, pc.colour, p.households, p.share, p.margin,
        p.mixed, p.runner_up_code
 FROM predominant p
 LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
-WHERE p.classification_id = $1::text AND p.level = $2::text AND p.code = $3::text
-"""
+WHERE p.classification_id = {b(classification_id)}::text AND p.level = {b(level)}::text
+  AND p.code = {b(code)}::text
+""")
 
-# $1 classification, $2 level, $3 code
-DEMAND = """
+
+@dataclass(frozen=True)
+class DemandRow:
+    lgsl: int
+    label: str
+    households: float
+    expected: float
+    index: float
+    band: str
+
+
+def demand(classification_id: str, level: str, code: str) -> Query:
+    """An area's modelled demand per service: expected uses, index and band."""
+    b = Binds()
+    return b.query(f"""
 SELECT d.lgsl, s.label, d.households, d.expected, d.demand_index AS index, d.band
 FROM demand d JOIN service s ON s.lgsl = d.lgsl
-WHERE d.classification_id = $1::text AND d.level = $2::text AND d.code = $3::text
+WHERE d.classification_id = {b(classification_id)}::text AND d.level = {b(level)}::text
+  AND d.code = {b(code)}::text
 ORDER BY s.label
-"""
+""")
 
-# $1 classification, $2 level, $3 tier: every area's share vector, long form
-SHARE_VECTORS = """
+
+@dataclass(frozen=True)
+class ShareRow:
+    code: str
+    class_code: str
+    households: float
+
+
+def share_vectors(classification_id: str, level: str, tier: str) -> Query:
+    """Every area's households per class at one level and tier, long form."""
+    b = Binds()
+    return b.query(f"""
 SELECT k.code, k.class_code, k.households
 FROM composition k
-WHERE k.classification_id = $1::text AND k.level = $2::text AND k.tier = $3::text
+WHERE k.classification_id = {b(classification_id)}::text AND k.level = {b(level)}::text
+  AND k.tier = {b(tier)}::text
 ORDER BY k.code, k.class_code
-"""
+""")
 
-# $1 classification, $2 level, $3 tier, $4 list of codes: only the k result areas are read
-SUMMARIES = """
+
+@dataclass(frozen=True)
+class VariableRow:
+    code: str
+    variable: str
+    value: float
+
+
+def area_variables(classification_id: str) -> Query:
+    """Standardised input variables of a classification's base areas, long form."""
+    b = Binds()
+    return b.query(f"""
+SELECT code, variable, value FROM area_variable WHERE classification_id = {b(classification_id)}::text
+ORDER BY code, variable
+""")
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """An area with its leading class at one tier: one item of a similar-areas answer."""
+
+    code: str
+    name: str | None
+    level: str
+    country: str | None
+    lon: float | None
+    lat: float | None
+    minx: float | None
+    miny: float | None
+    maxx: float | None
+    maxy: float | None
+    class_code: str | None
+    class_name: str | None
+    colour: str | None
+
+
+def summaries(classification_id: str, level: str, tier: str, codes: list[str]) -> Query:
+    """Summaries of the listed areas only (a store with indexes looks each one up)."""
+    b = Binds()
+    cid, lv, codes_ = b(classification_id), b(level), b(codes)
+    return b.query(f"""
 WITH a AS (
   SELECT code, name, level, country, lon, lat, minx, miny, maxx, maxy
-  FROM area WHERE level = $2::text AND code = ANY($4::text[])
+  FROM area WHERE level = {lv}::text AND code = ANY({codes_}::text[])
 ), p AS (
   SELECT code, class_code FROM predominant
-  WHERE classification_id = $1::text AND level = $2::text AND tier = $3::text AND code = ANY($4::text[])
+  WHERE classification_id = {cid}::text AND level = {lv}::text AND tier = {b(tier)}::text
+    AND code = ANY({codes_}::text[])
 )
 SELECT a.code, a.name, a.level, a.country, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy,
        p.class_code, pc.name AS class_name, pc.colour
 FROM a
 LEFT JOIN p ON p.code = a.code
-LEFT JOIN profile_class pc ON pc.classification_id = $1::text AND pc.code = p.class_code
-"""
+LEFT JOIN profile_class pc ON pc.classification_id = {cid}::text AND pc.code = p.class_code
+""")
 
-# $1 classification: standardised input variables of its base areas, long form
-AREA_VARIABLES = """
-SELECT code, variable, value FROM area_variable WHERE classification_id = $1::text
-ORDER BY code, variable
-"""
 
-# $1 classification, $2 level, $3 tier: the same summary for every area of the level (cached by
-# the embedded store, which has no indexes to look up k codes without scanning)
-SUMMARIES_LEVEL = """
+def level_summaries(classification_id: str, level: str, tier: str) -> Query:
+    """The same summary for every area of a level (a store without indexes reads them once)."""
+    b = Binds()
+    cid = b(classification_id)
+    return b.query(f"""
 SELECT a.code, a.name, a.level, a.country, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy,
        p.class_code, pc.name AS class_name, pc.colour
 FROM area a
-LEFT JOIN predominant p ON p.classification_id = $1::text AND p.level = a.level
-     AND p.code = a.code AND p.tier = $3::text
-LEFT JOIN profile_class pc ON pc.classification_id = $1::text AND pc.code = p.class_code
-WHERE a.level = $2::text
-"""
+LEFT JOIN predominant p ON p.classification_id = {cid}::text AND p.level = a.level
+     AND p.code = a.code AND p.tier = {b(tier)}::text
+LEFT JOIN profile_class pc ON pc.classification_id = {cid}::text AND pc.code = p.class_code
+WHERE a.level = {b(level)}::text
+""")
+
+
+@dataclass(frozen=True)
+class LevelClassificationRow:
+    classification_id: str
+    name: str
+    tiers: str
+    attribution: str | None
+    base_level: str
+
+    @property
+    def tier_list(self) -> list[str]:
+        return [t for t in self.tiers.split(",") if t]
+
+
+def classifications_at_level(level: str) -> Query:
+    """Classifications with compositions at a level, the UK default first, then Europe's."""
+    b = Binds()
+    return b.query(f"""
+SELECT c.classification_id, c.name, c.tiers, c.attribution, c.base_level
+FROM classification c
+WHERE EXISTS (SELECT 1 FROM area_households k WHERE k.classification_id = c.classification_id
+              AND k.level = {b(level)}::text)
+ORDER BY (c.classification_id = 'oac2021') DESC, (c.classification_id = 'eunuts3') DESC,
+         c.classification_id
+""")

@@ -1,6 +1,9 @@
 """Settings, one class per concern, all read from ``INSIGHT_*`` environment variables.
 
-Invalid values fail at start-up (pydantic validation) with a message naming the variable.
+Each concern (store, sources, server, model, limits, tiles) is its own settings class, so a
+component can say which settings it depends on and be configured alone (``TileSettings()``);
+:class:`Settings` combines them for the app and the CLI. Invalid values fail at start-up
+(pydantic validation) with a message naming the variable.
 """
 
 from __future__ import annotations
@@ -14,29 +17,73 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_STORE = "duckdb:///var/insight.duckdb"
 
+_CONFIG = SettingsConfigDict(env_prefix="INSIGHT_", env_file=".env", extra="ignore")
 
-class Settings(BaseSettings):
-    """Everything configurable about Citizen Insight."""
 
-    model_config = SettingsConfigDict(env_prefix="INSIGHT_", env_file=".env", extra="ignore")
+class StoreSettings(BaseSettings):
+    """Where the data lives and how the server talks to it."""
 
-    # --- store -----------------------------------------------------------------
+    model_config = _CONFIG
+
     database_url: str = Field(
         DEFAULT_STORE,
         description="postgresql://user:pass@host/db for PostGIS, duckdb:///path/file.duckdb "
         "for the embedded store (the default).",
     )
-    data_dir: Path = Field(Path("data"), description="Where source files are read from.")
     statement_timeout_ms: int = Field(10_000, ge=100, le=600_000)
     pool_min_size: int = Field(2, ge=1, le=64)
     pool_max_size: int = Field(10, ge=1, le=256)
 
-    # --- server ----------------------------------------------------------------
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://", "duckdb://")):
+            raise ValueError(
+                "INSIGHT_DATABASE_URL must start with postgresql:// (PostGIS) or duckdb:/// "
+                f"(embedded store); got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _pool_ordered(self) -> StoreSettings:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("INSIGHT_POOL_MIN_SIZE must not exceed INSIGHT_POOL_MAX_SIZE")
+        return self
+
+    @property
+    def backend(self) -> Literal["postgis", "duckdb"]:
+        return "duckdb" if self.database_url.startswith("duckdb://") else "postgis"
+
+    @property
+    def duckdb_path(self) -> Path:
+        """Filesystem path of the embedded store (``duckdb:///rel`` or ``duckdb:////abs``)."""
+        return Path(self.database_url.removeprefix("duckdb:///"))
+
+
+class SourceSettings(BaseSettings):
+    """Where source files are read from (loads, `insight demo`, `insight fetch`)."""
+
+    model_config = _CONFIG
+
+    data_dir: Path = Field(Path("data"), description="Where source files are read from.")
+
+
+class ServerSettings(BaseSettings):
+    """The HTTP server."""
+
+    model_config = _CONFIG
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    # --- model -----------------------------------------------------------------
+
+class ModelSettings(BaseSettings):
+    """The model: mixed areas, demand bands, the Europe classification, known usage rates."""
+
+    model_config = _CONFIG
+
     mixed_margin: float = Field(
         0.05, ge=0, le=1, description="Areas whose predominant class leads by less are mixed."
     )
@@ -50,7 +97,18 @@ class Settings(BaseSettings):
         "expected demand is in relative units (households weighted by propensity).",
     )
 
-    # --- limits ----------------------------------------------------------------
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> ModelSettings:
+        if self.band_low >= self.band_high:
+            raise ValueError("INSIGHT_BAND_LOW must be below INSIGHT_BAND_HIGH")
+        return self
+
+
+class LimitSettings(BaseSettings):
+    """Bounds on what one request may ask for."""
+
+    model_config = _CONFIG
+
     max_page_size: int = Field(1000, ge=1, le=100_000)
     default_page_size: int = Field(100, ge=1, le=100_000)
     max_similar: int = Field(50, ge=1, le=1000)
@@ -58,7 +116,18 @@ class Settings(BaseSettings):
     max_features_per_tile: int = Field(20_000, ge=1)
     max_export_features: int = Field(50_000, ge=1)
 
-    # --- tiles -----------------------------------------------------------------
+    @model_validator(mode="after")
+    def _page_ordered(self) -> LimitSettings:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("INSIGHT_DEFAULT_PAGE_SIZE must not exceed INSIGHT_MAX_PAGE_SIZE")
+        return self
+
+
+class TileSettings(BaseSettings):
+    """Vector tiles: the cache, HTTP caching and which level ``auto`` draws at each zoom."""
+
+    model_config = _CONFIG
+
     tile_cache_size: int = Field(4096, ge=0, description="Tiles kept in the in-process LRU.")
     tile_cache_control: str = "public, max-age=3600"
     auto_nuts_max_zoom: int = Field(7, ge=0, le=24, description="'auto' shows NUTS up to here.")
@@ -71,38 +140,17 @@ class Settings(BaseSettings):
         description="How often tiles re-check the data version (a reload drops the cache).",
     )
 
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-
-    @field_validator("database_url")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if not value.startswith(("postgresql://", "postgres://", "duckdb://")):
-            raise ValueError(
-                "INSIGHT_DATABASE_URL must start with postgresql:// (PostGIS) or duckdb:/// "
-                f"(embedded store); got {value!r}"
-            )
-        return value
-
     @model_validator(mode="after")
-    def _ordered(self) -> Settings:
-        if self.band_low >= self.band_high:
-            raise ValueError("INSIGHT_BAND_LOW must be below INSIGHT_BAND_HIGH")
-        if self.pool_min_size > self.pool_max_size:
-            raise ValueError("INSIGHT_POOL_MIN_SIZE must not exceed INSIGHT_POOL_MAX_SIZE")
+    def _auto_ordered(self) -> TileSettings:
         if not (self.auto_nuts_max_zoom <= self.auto_lad_max_zoom <= self.auto_ward_max_zoom):
             raise ValueError("auto layer switch zooms must be ordered: NUTS <= LAD <= ward")
-        if self.default_page_size > self.max_page_size:
-            raise ValueError("INSIGHT_DEFAULT_PAGE_SIZE must not exceed INSIGHT_MAX_PAGE_SIZE")
         return self
 
-    @property
-    def backend(self) -> Literal["postgis", "duckdb"]:
-        return "duckdb" if self.database_url.startswith("duckdb://") else "postgis"
 
-    @property
-    def duckdb_path(self) -> Path:
-        """Filesystem path of the embedded store (``duckdb:///rel`` or ``duckdb:////abs``)."""
-        return Path(self.database_url.removeprefix("duckdb:///"))
+class Settings(StoreSettings, SourceSettings, ServerSettings, ModelSettings, LimitSettings, TileSettings):
+    """Every concern's settings together: what the app and the CLI are configured with."""
+
+    model_config = _CONFIG
 
 
 @lru_cache

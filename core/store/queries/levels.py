@@ -17,14 +17,17 @@ class LevelCountRow:
     areas: int
 
 
-def level_counts() -> Query:
-    """Every level the store knows, coarsest first, with how many areas it holds."""
-    return Query("""
+LEVEL_COUNTS = """
 SELECT l.level, l.family, l.rank, l.label, COUNT(a.code) AS areas
 FROM area_level l LEFT JOIN area a ON a.level = l.level
 GROUP BY l.level, l.family, l.rank, l.label
 ORDER BY l.rank
-""")
+"""
+
+
+def level_counts() -> Query:
+    """Every level the store knows, coarsest first, with how many areas it holds."""
+    return Query(LEVEL_COUNTS)
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,12 @@ class SourceRow:
     loaded_at: datetime | None
 
 
-def sources() -> Query:
-    """Every loaded source with its origin, licence, vintage and row count."""
-    return Query("""
+SOURCES = """
 SELECT source_id, kind, title, url, licence, attribution, vintage, file, row_count, loaded_at
 FROM source ORDER BY source_id
-""")
+"""
 
 
-# Constant forms of the two statements above, for callers that read them as text.
-LEVEL_COUNTS = level_counts().sql
-SOURCES = sources().sql
+def sources() -> Query:
+    """Every loaded source with its origin, licence, vintage and row count."""
+    return Query(SOURCES)

@@ -229,7 +229,8 @@ def test_store_upgraded_from_the_first_revision_equals_one_made_from_the_definit
                 conn.execute(text(sql))
             for lv in _levels():
                 conn.execute(
-                    text("INSERT INTO area_level VALUES (:a, :b, :c, :d, :e)"), dict(zip("abcde", lv, strict=True))
+                    text("INSERT INTO area_level VALUES (:a, :b, :c, :d, :e)"),
+                    dict(zip("abcde", lv, strict=True)),
                 )
         engine.dispose()
         with psycopg.connect(pg_store) as upgraded, psycopg.connect(direct) as made:

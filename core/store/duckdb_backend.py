@@ -178,9 +178,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "meta" in tables:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row and row[0] != schema.SCHEMA_VERSION:
+        if row and row[0] != schema.head_revision():
             raise StoreError(
-                f"embedded store has schema {row[0]}, this version needs {schema.SCHEMA_VERSION}: "
+                f"embedded store has schema {row[0]}, this version needs {schema.head_revision()}: "
                 "delete the file and rebuild it (`insight demo` does so)"
             )
         if row:
@@ -188,7 +188,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")
     for statement in schema.duckdb_ddl():  # tables with their keys, then the views
         con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', $1)", [schema.SCHEMA_VERSION])
+    con.execute("INSERT INTO meta VALUES ('schema_version', $1)", [schema.head_revision()])
     con.executemany(
         "INSERT INTO area_level VALUES ($1, $2, $3, $4, $5)",
         [[lv.level, lv.family, lv.rank, lv.label, lv.gen_tolerance_m] for lv in LEVELS],

@@ -545,3 +545,15 @@ def staging_table(name: str, key: str, values: list[str]) -> tuple[str, str]:
         f"CREATE TEMP TABLE {identifier(name)} ({columns}) ON COMMIT DROP",
         f"DROP TABLE IF EXISTS {name}",
     )
+
+
+# --- scratch databases (tests, benchmarks) ----------------------------------------------------
+def database_ddl(name: str) -> tuple[str, str, str]:
+    """``(create, drop, extension)``: a PostGIS database of its own for a test or benchmark run
+    (run with autocommit; the extension inside the new database)."""
+    identifier(name)
+    return (
+        f"CREATE DATABASE {name}",
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        "CREATE EXTENSION IF NOT EXISTS postgis",
+    )

@@ -1,7 +1,7 @@
 """What every loader does to the store: record its source, replace its rows, guard keys.
 
-Both backends skip or defer key checks differently, so the loaders enforce the primary keys
-themselves before writing and name the offending codes.
+The store refuses duplicate keys without saying which source holds them, so the loaders check
+the keys they are about to write first and name the offending codes and their source.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from core.levels import LEVELS
 from core.store import Transaction
+from core.store.queries import loads as q
 
 AREA_LEVELS: dict[str, float] = {lv.level: lv.gen_tolerance_m for lv in LEVELS}
 
@@ -70,9 +71,7 @@ def _rel(path: Path | str) -> str:
 def check_area_conflicts(tx: Transaction, rows: pd.DataFrame, source_id: str, file: object) -> None:
     """Refuse areas whose (level, code) another source already holds."""
     for level, group in rows.groupby("level"):
-        held = tx.fetch_frame(
-            "SELECT code, source_id FROM area WHERE level = $1 AND source_id <> $2", [level, source_id]
-        )
+        held = tx.fetch_frame(q.area_owners(str(level), source_id))
         clash = held[held["code"].isin(group["code"])]
         if not clash.empty:
             owners = ", ".join(sorted(clash["source_id"].unique()))
@@ -86,11 +85,7 @@ def check_area_conflicts(tx: Transaction, rows: pd.DataFrame, source_id: str, fi
 def check_link_conflicts(tx: Transaction, links: pd.DataFrame, source_id: str, file: object) -> None:
     """Refuse links whose (child_level, child_code, parent_level) another source already holds."""
     for (child_level, parent_level), group in links.groupby(["child_level", "parent_level"]):
-        held = tx.fetch_frame(
-            "SELECT child_code, source_id FROM area_link WHERE child_level = $1 AND parent_level = $2 "
-            "AND source_id <> $3",
-            [child_level, parent_level, source_id],
-        )
+        held = tx.fetch_frame(q.link_owners(str(child_level), str(parent_level), source_id))
         clash = held[held["child_code"].isin(group["child_code"])]
         if not clash.empty:
             raise LoadError(
@@ -104,13 +99,7 @@ def fetch_areas(
     tx: Transaction, level: str, source_id: str | None = None, geometry: bool = False
 ) -> pd.DataFrame:
     """Areas of a level (optionally of one source): code, name, lon, lat and EPSG:4326 geometry."""
-    cols = "code, name, lon, lat" + (", ST_AsBinary(geom) AS wkb" if geometry else "")
-    sql = f"SELECT {cols} FROM area WHERE level = $1"
-    params: list[str] = [level]
-    if source_id:
-        sql += " AND source_id = $2"
-        params.append(source_id)
-    frame = tx.fetch_frame(sql + " ORDER BY code", params)
+    frame = tx.fetch_frame(q.areas(level, source_id, geometry))
     if geometry:
         frame["geometry"] = shapely.from_wkb([bytes(b) if b is not None else None for b in frame.pop("wkb")])
     return frame

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.settings import Settings
 from core.store import StoreError, open_writer
+from core.store.admin import read_meta, schema_version
 
 DEMO_STAMP = "demo_built_from"
 
@@ -23,25 +24,13 @@ def _inputs_stamp(data_dir: Path) -> str:
 
 def demo_status(settings: Settings) -> str:
     """'fresh', 'missing' or 'stale' for the embedded demo store."""
-    path = settings.duckdb_path
-    if not path.exists():
+    if not settings.duckdb_path.exists():
         return "missing"
-    import duckdb
-
     try:
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            row = con.execute(
-                "SELECT (SELECT value FROM meta WHERE key = 'schema_version'),"
-                f" (SELECT value FROM meta WHERE key = '{DEMO_STAMP}')"
-            ).fetchone()
-        finally:
-            con.close()
-    except duckdb.Error:
+        meta = read_meta(settings, ["schema_version", DEMO_STAMP])
+    except StoreError:
         return "stale"
-    from core.store.schema import SCHEMA_VERSION
-
-    if not row or row[0] != SCHEMA_VERSION or row[1] != _inputs_stamp(settings.data_dir):
+    if meta["schema_version"] != schema_version() or meta[DEMO_STAMP] != _inputs_stamp(settings.data_dir):
         return "stale"
     return "fresh"
 
@@ -62,8 +51,7 @@ def build_demo(settings: Settings) -> None:
         load_demo_sources(writer, settings.data_dir)
         build_all(writer, settings)
         with writer.transaction() as tx:
-            tx.execute(f"DELETE FROM meta WHERE key = '{DEMO_STAMP}'")
-            tx.execute(f"INSERT INTO meta (key, value) VALUES ('{DEMO_STAMP}', $1)", [stamp])
+            tx.set_meta(DEMO_STAMP, stamp)
     if target is not None:
         if not tmp.exists():
             raise StoreError(f"demo build left no file at {tmp}")

@@ -8,28 +8,19 @@ from typing import Any
 
 from core.settings import Settings
 from core.store import open_reader
+from core.store.queries import info as qi
 from core.store.queries import levels as q
-
-CLASSIFICATION_COUNTS = """
-SELECT c.classification_id, c.name, c.base_level,
-       (SELECT COUNT(*) FROM area_class a WHERE a.classification_id = c.classification_id) AS areas
-FROM classification c ORDER BY 1
-"""
-SERVICE_COUNTS = """
-SELECT (SELECT COUNT(*) FROM service) AS services,
-       (SELECT COUNT(DISTINCT lgsl) FROM service_model) AS modelled
-"""
 
 
 async def _collect(settings: Settings) -> dict[str, Any]:
     store = await open_reader(settings)
     try:
-        counts = await store.fetchrow(SERVICE_COUNTS) or {}
+        counts = await store.fetchrow(qi.service_counts()) or {}
         return {
             "store": re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", settings.database_url),
             "levels": await store.fetch(q.LEVEL_COUNTS),
             "sources": await store.fetch(q.SOURCES),
-            "classifications": await store.fetch(CLASSIFICATION_COUNTS),
+            "classifications": await store.fetch(qi.classification_counts()),
             "services": int(counts.get("services") or 0),
             "modelled_services": int(counts.get("modelled") or 0),
         }

@@ -79,13 +79,11 @@ cli.add_typer(db, name="db")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Create or upgrade the PostGIS schema."""
     from core.store import StoreError
-    from core.store.postgis_backend import upgrade_schema
+    from core.store.admin import upgrade_schema
 
     settings = settings_or_exit()
-    if settings.backend != "postgis":
-        fail("the embedded store needs no migration: its schema is created on first load")
     try:
-        upgrade_schema(settings.database_url, revision)
+        upgrade_schema(settings, revision)
     except StoreError as exc:
         fail(str(exc))
     typer.echo(f"schema at {revision}")

@@ -102,12 +102,12 @@ def build_europe_only(writer: Writer, settings: Settings, progress: Progress | N
 
 # --- shared reading ------------------------------------------------------------------------
 def _keep_codes(tx: Transaction) -> dict[str, set[str]]:
-    areas = tx.fetch_frame("SELECT level, code FROM area")
+    areas = tx.fetch_frame(q.area_keys())
     return {lv: set(part["code"]) for lv, part in areas.groupby("level")}
 
 
 def _classification(tx: Transaction, cid: str) -> dict | None:
-    rows = tx.fetch_frame(q.CLASSIFICATIONS)
+    rows = tx.fetch_frame(q.classifications())
     rows = rows[rows["classification_id"] == cid]
     return None if rows.empty else rows.iloc[0].to_dict()
 
@@ -173,7 +173,7 @@ def census_drivers(census: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress: Progress) -> None:
-    classifications = tx.fetch_frame(q.CLASSIFICATIONS)
+    classifications = tx.fetch_frame(q.classifications())
     uk = classifications[classifications["base_level"] == "oa"]
     if uk.empty:
         report.add("no classification of output areas loaded: UK steps skipped")
@@ -191,23 +191,23 @@ def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress:
         report.add("no Census 2021 households (TS041) loaded: UK steps skipped")
         return
     drivers = census_drivers(census)
-    links = tx.fetch_frame(q.LINKS)
+    links = tx.fetch_frame(q.links())
     parents = uk_parents(links)
     keep = _keep_codes(tx)
-    services = set(tx.fetch_frame("SELECT lgsl FROM service")["lgsl"].astype(int))
+    services = set(tx.fetch_frame(q.service_codes())["lgsl"].astype(int))
     progress("uk")
 
     coverage = {}
     for row in uk.itertuples():
-        ac = tx.fetch_frame(q.AREA_CLASSES, [row.classification_id])
+        ac = tx.fetch_frame(q.area_classes(row.classification_id))
         coverage[row.classification_id] = float(households.reindex(ac["area_code"]).sum())
     demand_cid = max(coverage, key=lambda cid: coverage[cid]) if coverage else None
 
     for row in uk.itertuples():
         cid = row.classification_id
         tiers = [t for t in row.tiers.split(",") if t]
-        classes = tx.fetch_frame(q.CLASSES, [cid])
-        area_class = tx.fetch_frame(q.AREA_CLASSES, [cid])
+        classes = tx.fetch_frame(q.classes(cid))
+        area_class = tx.fetch_frame(q.area_classes(cid))
         lookup = tier_lookup(classes, tiers)
         area_class = area_class[area_class["area_code"].isin(households.index)].reset_index(drop=True)
         derived = compositions(
@@ -350,11 +350,11 @@ def build_europe_classification(
     tx: Transaction, settings: Settings, report: BuildReport, progress: Progress
 ) -> None:
     """Build ``eunuts3`` from Eurostat, then its compositions, predominant classes and demand."""
-    population = tx.fetch_frame(q.EUROSTAT, ["demo_r_pjanaggr3"])
+    population = tx.fetch_frame(q.eurostat("demo_r_pjanaggr3"))
     if population.empty:
         report.add("no Eurostat population loaded: Europe classification skipped")
         return
-    area = tx.fetch_frame(q.EUROSTAT, ["reg_area3"])
+    area = tx.fetch_frame(q.eurostat("reg_area3"))
     keep = _keep_codes(tx)
     regions = sorted(keep.get("nuts3", set()))
     built = europe.build_europe(
@@ -438,7 +438,7 @@ def build_europe_classification(
 
 def _model_europe_services(tx, settings, report, cid, lookup, assignments, built, derived) -> None:
     aligned = Aligned(assignments, built.population, lookup, {n: built.variables[n] for n in EUROPE_DRIVERS})
-    services = set(tx.fetch_frame("SELECT lgsl FROM service")["lgsl"].astype(int))
+    services = set(tx.fetch_frame(q.service_codes())["lgsl"].astype(int))
     specs = [s for s in SERVICES if s.europe and (not services or s.lgsl in services)]
     models = [(s.lgsl, s.europe, s.europe_rationale, None) for s in specs]
     if models:

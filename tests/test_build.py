@@ -15,8 +15,8 @@ from derive.pipeline import uk_parents
 
 def _eurostat(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.DataFrame]:
     with open_writer(settings) as w:
-        pop = w.read_frame(q.EUROSTAT, ["demo_r_pjanaggr3"])
-        area = w.read_frame(q.EUROSTAT, ["reg_area3"])
+        pop = w.read_frame(q.eurostat("demo_r_pjanaggr3"))
+        area = w.read_frame(q.eurostat("reg_area3"))
         regions = w.read_frame("SELECT code FROM area WHERE level = 'nuts3'")["code"].tolist()
         stored = w.read_frame(
             "SELECT area_code, class_code FROM area_class WHERE classification_id = 'eunuts3'"

@@ -11,6 +11,7 @@ import shapely
 
 from core.settings import Settings
 from core.store import StoreError, open_reader, open_writer
+from core.store.schema import head_revision
 from tests.conftest import BACKENDS
 
 
@@ -23,12 +24,13 @@ def test_new_store_has_levels_and_schema(writer) -> None:
     levels = writer.read_frame("SELECT level FROM area_level ORDER BY rank")["level"].tolist()
     assert levels == ["nuts0", "nuts1", "nuts2", "nuts3", "lad", "ward", "lsoa", "oa"]
     version = writer.read_frame("SELECT value FROM meta WHERE key = 'schema_version'")["value"].tolist()
-    assert version == ["0002"]
+    assert version == [head_revision()]
 
 
 @pytest.mark.skipif("postgis" not in BACKENDS, reason="Alembic migrations are the PostGIS store's")
 def test_upgrade_replaces_the_first_release_derived_tables(pg_admin_url: str) -> None:
-    """A store with 0001's long derived tables comes up to 0002's compact tables and views."""
+    """A store made by 0001 (long derived tables, ``demand`` a view over them) comes up to the
+    compact tables and views, without the council tables."""
     import psycopg
 
     from core.store.postgis_backend import libpq_url, upgrade_schema
@@ -37,23 +39,20 @@ def test_upgrade_replaces_the_first_release_derived_tables(pg_admin_url: str) ->
     url = new_store_url("postgis", Path("."), pg_admin_url)
     upgrade_schema(url, "0001")
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        # the first release's layout: composition a table, demand a view over it
-        conn.execute("DROP VIEW composition, predominant, demand, area_households")
-        conn.execute("DROP TABLE base_composition, composition_area, predominant_area, demand_area")
-        conn.execute(
-            "CREATE TABLE composition (classification_id text, level text, code text, tier text, "
-            "class_code text, households float8)"
-        )
         conn.execute("INSERT INTO composition VALUES ('c', 'oa', 'E1', 'group', '1a', 5)")
-        conn.execute("CREATE TABLE predominant (code text)")
-        conn.execute("CREATE TABLE demand_area (code text, lgsl int)")
-        conn.execute("CREATE VIEW demand AS SELECT * FROM composition")
+        first = dict(
+            conn.execute(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE table_name = ANY(%s)",
+                [["composition", "demand", "council"]],
+            ).fetchall()
+        )
+    assert first == {"composition": "BASE TABLE", "demand": "VIEW", "council": "BASE TABLE"}
     upgrade_schema(url)
     with psycopg.connect(libpq_url(url)) as conn:
         kinds = dict(
             conn.execute(
                 "SELECT table_name, table_type FROM information_schema.tables WHERE table_name = ANY(%s)",
-                [["composition", "predominant", "demand", "area_households", "demand_area"]],
+                [["composition", "predominant", "demand", "area_households", "demand_area", "council"]],
             ).fetchall()
         )
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -71,7 +70,7 @@ def test_upgrade_replaces_the_first_release_derived_tables(pg_admin_url: str) ->
         "area_households": "VIEW",
         "demand_area": "BASE TABLE",
     }
-    assert version == ("0002",)
+    assert version == (head_revision(),)
     assert columns == ["classification_id", "level", "code", "households", "expected"]
 
 
@@ -132,7 +131,7 @@ def test_missing_embedded_store_is_a_clear_error(tmp_path) -> None:
 
 
 def test_postgis_migrations_match_the_schema(pg_admin_url: str, tmp_path) -> None:
-    """Alembic head creates exactly the tables and columns of app/store/schema.py."""
+    """Alembic head creates exactly the tables and columns of core/store/schema.py."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine
@@ -152,3 +151,80 @@ def test_postgis_migrations_match_the_schema(pg_admin_url: str, tmp_path) -> Non
     ]
     relevant = [d for d in relevant if not (isinstance(d, tuple) and "index" in d[0])]
     assert relevant == []
+
+
+def test_same_keys_deleted_and_inserted_in_one_transaction(writer) -> None:
+    """Both backends keep their primary keys and still take a reload of the same keys."""
+    with writer.transaction() as tx:
+        tx.replace("area", _areas(["E1", "E2"], "s"), source_id="s")
+        tx.replace("area", _areas(["E1", "E2"], "s").assign(name="again"), source_id="s")
+        tx.set_meta("probe", "1")
+        tx.set_meta("probe", "2")
+    names = writer.read_frame("SELECT name FROM area ORDER BY code")["name"].tolist()
+    assert names == ["again", "again"]
+    with pytest.raises(Exception, match="(?i)duplicate"), writer.transaction() as tx:
+        tx.insert_frame("area", _areas(["E1"], "other"))
+    assert writer.read_frame("SELECT count(*) AS n FROM area")["n"].iloc[0] == 2
+
+
+def test_insert_unpivot_writes_long_rows(writer) -> None:
+    wide = pd.DataFrame({"OA": ["E1", "E2"], "ts0010001": [1.0, 2.0], "ts0010002": [3.0, None]})
+    with writer.transaction() as tx, tx.bulk_load("census_value"):
+        rows = tx.insert_unpivot(
+            "census_value",
+            wide,
+            "OA",
+            key_as="area_code",
+            name_as="variable",
+            value_as="value",
+            constants={"source_id": "census"},
+        )
+    got = writer.read_frame("SELECT variable, area_code, value, source_id FROM census_value ORDER BY 1, 2")
+    assert rows == 3
+    assert got.values.tolist() == [
+        ["ts0010001", "E1", 1.0, "census"],
+        ["ts0010001", "E2", 2.0, "census"],
+        ["ts0010002", "E1", 3.0, "census"],
+    ]
+
+
+def test_insert_unpivot_refuses_names_that_are_not_identifiers(writer) -> None:
+    wide = pd.DataFrame({"OA": ["E1"], "ts 1; DROP TABLE area": [1.0]})
+    with pytest.raises(StoreError, match="identifier"), writer.transaction() as tx:
+        tx.insert_unpivot(
+            "census_value", wide, "OA", key_as="area_code", name_as="variable", value_as="value"
+        )
+    with pytest.raises(StoreError, match="no column"), writer.transaction() as tx:
+        tx.insert_unpivot(
+            "census_value", wide[["OA"]], "OA", key_as="code", name_as="variable", value_as="value"
+        )
+
+
+def test_bulk_load_leaves_the_indexes_of_the_definition(writer) -> None:
+    from core.store import schema
+
+    with writer.transaction() as tx, tx.bulk_load("census_value"):
+        tx.insert_frame(
+            "census_value",
+            pd.DataFrame({"variable": ["v"], "area_code": ["E1"], "value": [1.0], "source_id": ["s"]}),
+        )
+    if writer.backend == "postgis":
+        names = set(
+            writer.read_frame("SELECT indexname FROM pg_indexes WHERE tablename = 'census_value'")[
+                "indexname"
+            ]
+        )
+        assert names == {str(i.name) for i in schema.census_value.indexes}
+    assert writer.read_frame("SELECT count(*) AS n FROM census_value")["n"].iloc[0] == 1
+
+
+def test_meta_values_are_read_without_a_writer(store_settings: Settings) -> None:
+    from core.store.admin import read_meta
+
+    with open_writer(store_settings) as w, w.transaction() as tx:
+        tx.set_meta("demo_built_from", "3:17")
+    assert read_meta(store_settings, ["schema_version", "demo_built_from", "absent"]) == {
+        "schema_version": head_revision(),
+        "demo_built_from": "3:17",
+        "absent": None,
+    }

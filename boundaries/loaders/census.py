@@ -1,15 +1,13 @@
 """Census 2021 OA tables (one Parquet or CSV per table, one column per category) in long form.
 
-About 8.5 million values: they never pass through Python rows. DuckDB unpivots the wide
-table itself; PostGIS receives the wide table by COPY into a temporary table and unpivots
-it with one INSERT ... SELECT.
+About 8.5 million values: they never pass through Python rows. The store unpivots each wide
+table itself (:meth:`Transaction.insert_unpivot`), inside a bulk load that builds the value
+index once at the end.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +18,7 @@ from boundaries.loaders.common import read_csv, write_source
 from boundaries.readers import check_file
 from core import progress
 from core.store import Transaction, Writer
+from core.store.queries import loads as q
 
 VARIABLE = re.compile(r"^ts\d{7}$")
 AREA_COL = "OA"
@@ -67,54 +66,16 @@ def read_table(path: Path, known: set[str]) -> pd.DataFrame:
 
 def insert_long(tx: Transaction, wide: pd.DataFrame, source_id: str) -> int:
     """Append one wide table to ``census_value`` as (variable, area_code, value) rows."""
-    from core.store.duckdb_backend import DuckTransaction
-
-    variables = [c for c in wide.columns if c != "OA"]
-    assert all(VARIABLE.match(v) for v in variables)  # identifiers below come from checked names
-    if isinstance(tx, DuckTransaction):
-        tx.con.register("_census_wide", wide)
-        try:
-            tx.con.execute(
-                "INSERT INTO census_value (variable, area_code, value, source_id) "
-                "SELECT variable, OA, value, $1 FROM (UNPIVOT _census_wide ON "
-                + ", ".join(variables)
-                + " INTO NAME variable VALUE value)",
-                [source_id],
-            )
-        finally:
-            tx.con.unregister("_census_wide")
-        return len(wide) * len(variables)
-    conn = tx.conn  # type: ignore[attr-defined]
-    conn.execute("DROP TABLE IF EXISTS _census_wide")
-    conn.execute(
-        "CREATE TEMP TABLE _census_wide (oa text, "
-        + ", ".join(f"{v} double precision" for v in variables)
-        + ") ON COMMIT DROP"
+    assert all(VARIABLE.match(str(c)) for c in wide.columns if c != AREA_COL)
+    return tx.insert_unpivot(
+        "census_value",
+        wide,
+        AREA_COL,
+        key_as="area_code",
+        name_as="variable",
+        value_as="value",
+        constants={"source_id": source_id},
     )
-    with conn.cursor() as cur, cur.copy(f"COPY _census_wide (oa, {', '.join(variables)}) FROM STDIN") as copy:
-        copy.write(wide.to_csv(sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n"))
-    values = ", ".join(f"('{v}', w.{v})" for v in variables)
-    cur = conn.execute(
-        "INSERT INTO census_value (variable, area_code, value, source_id) "
-        f"SELECT v.variable, w.oa, v.value, %s FROM _census_wide w CROSS JOIN LATERAL (VALUES {values}) "
-        "AS v(variable, value) WHERE v.value IS NOT NULL",
-        [source_id],
-    )
-    conn.execute("DROP TABLE _census_wide")
-    return cur.rowcount
-
-
-@contextmanager
-def index_dropped(tx: Transaction) -> Iterator[None]:
-    """On PostGIS, rebuild the value index once after the bulk insert instead of row by row."""
-    from core.store.duckdb_backend import DuckTransaction
-
-    if isinstance(tx, DuckTransaction):
-        yield
-        return
-    tx.execute("DROP INDEX IF EXISTS census_value_var_idx")
-    yield
-    tx.execute("CREATE INDEX census_value_var_idx ON census_value (variable, area_code)")
 
 
 def load_census(writer: Writer, metadata: Path, tables: list[Path], source: Source) -> int:
@@ -141,9 +102,7 @@ def load_census(writer: Writer, metadata: Path, tables: list[Path], source: Sour
     variables = meta[meta["variable"].isin(used)].assign(source_id=source.id)
 
     def write(tx: Transaction) -> int:
-        held = tx.fetch_frame(
-            "SELECT variable, source_id FROM census_variable WHERE source_id <> $1", [source.id]
-        )
+        held = tx.fetch_frame(q.census_variable_owners(source.id))
         clash = held[held["variable"].isin(used)]
         if not clash.empty:
             raise LoadError(
@@ -152,7 +111,7 @@ def load_census(writer: Writer, metadata: Path, tables: list[Path], source: Sour
             )
         tx.insert_frame("census_variable", variables)
         total = 0
-        with index_dropped(tx):
+        with tx.bulk_load("census_value"):
             for wide in progress.bar(wides, "write census tables"):
                 total += insert_long(tx, wide, source.id)
         return total

@@ -21,6 +21,7 @@ from boundaries.loaders.common import read_tabular, require_filled, require_uniq
 from boundaries.readers import check_file
 from boundaries.store import AREA_LEVELS
 from core.store import Transaction, Writer
+from core.store.queries import loads as q
 
 OAC_TIERS = ("supergroup", "group", "subgroup")
 
@@ -164,10 +165,7 @@ def load_classification(
     )
 
     def write(tx: Transaction) -> int:
-        held = tx.fetch_frame(
-            "SELECT source_id FROM classification WHERE classification_id = $1 AND source_id <> $2",
-            [cid, source.id],
-        )
+        held = tx.fetch_frame(q.classification_owner(cid, source.id))
         if not held.empty:
             raise LoadError(
                 label, f"classification {cid!r} already loaded by source {held['source_id'].iloc[0]}"

@@ -13,6 +13,7 @@ from boundaries.errors import LoadError, name_some
 from boundaries.readers import check_file
 from boundaries.store import check_area_conflicts, clear_source, record_source
 from core.store import Transaction, Writer
+from core.store.queries import loads as q
 
 
 def write_source(
@@ -45,10 +46,7 @@ def insert_areas(
 
 def parents_from_links(tx: Transaction, codes: pd.Series, level: str, parent_level: str) -> np.ndarray:
     """Parent code of each area through the loaded ``area_link`` rows (None where there is none)."""
-    links = tx.fetch_frame(
-        "SELECT child_code, parent_code FROM area_link WHERE child_level = $1 AND parent_level = $2",
-        [level, parent_level],
-    )
+    links = tx.fetch_frame(q.links_between(level, parent_level))
     lookup = dict(zip(links["child_code"], links["parent_code"], strict=True))
     return np.array([lookup.get(c) for c in codes], dtype=object)
 

@@ -18,6 +18,7 @@ from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import write_source
 from boundaries.readers import check_file
 from core.store import Transaction, Writer
+from core.store.queries import loads as q
 
 SKIPPED_DIMS = ("geo", "freq")
 _VALUE = r"^\s*(?P<value>[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|:)\s*(?P<flag>[A-Za-z@]*)\s*$"
@@ -88,10 +89,7 @@ def load_eurostat(writer: Writer, path: Path, source: Source, dataset: str | Non
     rows = read_eurostat(path, dataset)
 
     def write(tx: Transaction) -> int:
-        held = tx.fetch_frame(
-            "SELECT DISTINCT source_id FROM eurostat_value WHERE dataset = $1 AND source_id <> $2",
-            [dataset, source.id],
-        )
+        held = tx.fetch_frame(q.eurostat_dataset_owners(dataset, source.id))
         if not held.empty:
             raise LoadError(path, f"dataset {dataset!r} already loaded by source {held['source_id'].iloc[0]}")
         return tx.insert_frame("eurostat_value", rows.assign(source_id=source.id))

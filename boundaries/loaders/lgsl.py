@@ -10,6 +10,7 @@ from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import read_csv, require_filled, require_unique, write_source
 from core.store import Transaction, Writer
+from core.store.queries import loads as q
 
 LGSL_COLUMNS = ["Identifier", "Label", "Status", "Description", "Created", "Modified", "Type"]
 
@@ -54,7 +55,7 @@ def load_lgsl(writer: Writer, path: Path, source: Source, govuk: Path | None = N
     services = read_services(path, govuk)
 
     def write(tx: Transaction) -> int:
-        held = tx.fetch_frame("SELECT lgsl, source_id FROM service WHERE source_id <> $1", [source.id])
+        held = tx.fetch_frame(q.service_owners(source.id))
         clash = held[held["lgsl"].isin(services["lgsl"])]
         if not clash.empty:
             raise LoadError(

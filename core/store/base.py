@@ -9,7 +9,7 @@ values, bound as the text was built) or as constant SQL text.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from geoalchemy2 import Geometry
 
 from core.errors import StoreError
 from core.store import schema
-from core.store.sql import Query, as_query, rows_as
+from core.store.sql import Binds, Query, as_query, rows_as
 
 Params = Sequence[Any]
 T = TypeVar("T")
@@ -33,6 +33,28 @@ def geometry_columns(table: str) -> set[str]:
 
 def table_columns(table: str) -> list[str]:
     return [c.name for c in schema.metadata.tables[table].columns]
+
+
+def check_table(table: str, columns: Sequence[str] = ()) -> None:
+    """Refuse a table or columns the schema does not define (names are written into SQL)."""
+    if table not in schema.metadata.tables:
+        raise StoreError(f"unknown table {table!r}")
+    unknown = [c for c in columns if c not in table_columns(table)]
+    if unknown:
+        raise StoreError(f"table {table!r} has no column(s) {unknown}")
+
+
+def unpivot_columns(wide: pd.DataFrame, key: str) -> list[str]:
+    """The value columns of a wide frame (all but ``key``), each a plain identifier."""
+    if key not in wide.columns:
+        raise StoreError(f"wide frame has no key column {key!r}")
+    values = [str(c) for c in wide.columns if c != key]
+    for name in [key, *values]:
+        try:
+            schema.identifier(name)
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
+    return values
 
 
 def prepare_frame(table: str, frame: pd.DataFrame, ewkb_hex: bool = False) -> tuple[list[str], pd.DataFrame]:
@@ -93,15 +115,50 @@ class Transaction(abc.ABC):
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
         """Append the rows of ``frame`` (columns named as in the table) and return their count."""
 
+    @abc.abstractmethod
+    def insert_unpivot(
+        self,
+        table: str,
+        wide: pd.DataFrame,
+        key: str,
+        *,
+        key_as: str,
+        name_as: str,
+        value_as: str,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append a wide frame to ``table`` in long form and return the rows written.
+
+        Each row of ``wide`` and each column other than ``key`` becomes one row of ``table``:
+        ``key_as`` the row's key, ``name_as`` the column's name, ``value_as`` its value (missing
+        values write no row), and ``constants`` the same in every row. Millions of values
+        never pass through Python rows: the backend unpivots them itself.
+        """
+
+    @contextmanager
+    def bulk_load(self, table: str) -> Iterator[None]:
+        """Write many rows into ``table`` inside this block.
+
+        A backend that maintains secondary indexes row by row builds them once when the block
+        ends instead (PostGIS); one that has none does nothing (DuckDB).
+        """
+        check_table(table)
+        yield
+
     def delete_where(self, table: str, **equals: Any) -> None:
         """Delete the rows of ``table`` whose columns equal the given values."""
-        if table not in schema.metadata.tables:
-            raise StoreError(f"unknown table {table!r}")
-        known = set(table_columns(table))
-        if not equals or not set(equals) <= known:
+        check_table(table)
+        if not equals or not set(equals) <= set(table_columns(table)):
             raise StoreError(f"bad delete condition on {table!r}: {sorted(equals)}")
-        where = " AND ".join(f"{col} = ${i}" for i, col in enumerate(equals, start=1))
-        self.execute(f"DELETE FROM {table} WHERE {where}", list(equals.values()))
+        b = Binds()
+        where = " AND ".join(f"{col} = {b(value)}" for col, value in equals.items())
+        self.execute(b.query(f"DELETE FROM {table} WHERE {where}"))
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in the store's ``meta`` table (replacing any value)."""
+        self.delete_where("meta", key=key)
+        b = Binds()
+        self.execute(b.query(f"INSERT INTO meta (key, value) VALUES ({b(key)}, {b(value)})"))
 
     def replace(self, table: str, frame: pd.DataFrame, **equals: Any) -> int:
         """Delete the rows matching ``equals`` then insert ``frame``: a reload, atomically."""
@@ -126,7 +183,7 @@ class Writer(abc.ABC):
     @contextmanager
     def transaction(self) -> Iterator[Transaction]: ...
 
-    def read_frame(self, sql: str, params: Params = ()) -> pd.DataFrame:
+    def read_frame(self, sql: Query | str, params: Params = ()) -> pd.DataFrame:
         with self.transaction() as tx:
             return tx.fetch_frame(sql, params)
 

@@ -7,7 +7,7 @@ opens it read-only, with external access switched off and the configuration lock
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -25,10 +25,12 @@ from core.store.base import (
     StoreError,
     Transaction,
     Writer,
+    check_table,
     geometry_columns,
     prepare_frame,
+    unpivot_columns,
 )
-from core.store.sql import Query, as_query
+from core.store.sql import Binds, Query, as_query
 
 
 @lru_cache
@@ -59,6 +61,12 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 class DuckTransaction(Transaction):
+    """Work in the writer's connection.
+
+    Tables keep their primary keys: DuckDB (since 1.2; checked with 1.5) accepts deleting
+    rows and inserting rows with the same keys in one transaction, which every reload does.
+    """
+
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
@@ -83,6 +91,53 @@ class DuckTransaction(Transaction):
         finally:
             self.con.unregister(name)
         return len(prepared)
+
+    def insert_unpivot(
+        self,
+        table: str,
+        wide: pd.DataFrame,
+        key: str,
+        *,
+        key_as: str,
+        name_as: str,
+        value_as: str,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        constants = dict(constants or {})
+        values = unpivot_columns(wide, key)
+        check_table(table, [key_as, name_as, value_as, *constants])
+        if wide.empty or not values:
+            return 0
+        b = Binds()
+        fixed = "".join(f", {b(v)}" for v in constants.values())
+        targets = ", ".join([key_as, name_as, value_as, *constants])
+        name = "_insight_wide"
+        sql = (
+            f"INSERT INTO {table} ({targets}) SELECT {key}, {name_as}, {value_as}{fixed} "
+            f"FROM (UNPIVOT {name} ON {', '.join(values)} INTO NAME {name_as} VALUE {value_as})"
+        )
+        self.con.register(name, wide)
+        try:
+            row = self.con.execute(sql, list(b.values)).fetchone()
+        finally:
+            self.con.unregister(name)
+        return int(row[0]) if row else 0
+
+
+def read_meta(path: Path, keys: list[str]) -> dict[str, str | None]:
+    """Values of ``meta`` keys in an embedded store, opened read-only (None where unset)."""
+    con = connect(path, read_only=True)
+    try:
+        b = Binds()
+        rows = con.execute(
+            f"SELECT key, value FROM meta WHERE key IN ({', '.join(b(k) for k in keys)})", b.values
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot read embedded store {path}: {exc}") from exc
+    finally:
+        con.close()
+    found = dict(rows)
+    return {k: found.get(k) for k in keys}
 
 
 def _as_arrow(frame: pd.DataFrame) -> Any:
@@ -123,17 +178,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if "meta" in tables:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row and row[0] != schema.SCHEMA_VERSION:
+        if row and row[0] != schema.head_revision():
             raise StoreError(
-                f"embedded store has schema {row[0]}, this version needs {schema.SCHEMA_VERSION}: "
+                f"embedded store has schema {row[0]}, this version needs {schema.head_revision()}: "
                 "delete the file and rebuild it (`insight demo` does so)"
             )
         if row:
             return
     con.execute("BEGIN TRANSACTION")
-    for statement in schema.duckdb_ddl():
+    for statement in schema.duckdb_ddl():  # tables with their keys, then the views
         con.execute(statement)
-    con.execute("INSERT INTO meta VALUES ('schema_version', $1)", [schema.SCHEMA_VERSION])
+    con.execute("INSERT INTO meta VALUES ('schema_version', $1)", [schema.head_revision()])
     con.executemany(
         "INSERT INTO area_level VALUES ($1, $2, $3, $4, $5)",
         [[lv.level, lv.family, lv.rank, lv.label, lv.gen_tolerance_m] for lv in LEVELS],

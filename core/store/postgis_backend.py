@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,17 @@ import psycopg
 import pyarrow as pa
 
 from core.store import pgcopy, schema
-from core.store.base import Params, Reader, StoreError, Transaction, Writer, prepare_frame
-from core.store.sql import Query, as_query
+from core.store.base import (
+    Params,
+    Reader,
+    StoreError,
+    Transaction,
+    Writer,
+    check_table,
+    prepare_frame,
+    unpivot_columns,
+)
+from core.store.sql import Binds, Query, as_query
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ANALYZE_ROWS = 50_000  # bulk inserts at least this large refresh the table's planner statistics
@@ -62,6 +71,62 @@ class PgTransaction(Transaction):
         rows = super().replace(table, frame, **equals)
         if rows < ANALYZE_ROWS:  # larger inserts analysed already
             self.analyze(table)
+        return rows
+
+    @contextmanager
+    def bulk_load(self, table: str) -> Iterator[None]:
+        """Drop the table's secondary indexes and create them once the rows are in: one sort
+        per index instead of an update per row (all inside the transaction, so a failed load
+        leaves them as they were)."""
+        check_table(table)
+        indexes = schema.secondary_indexes(table)
+        for drop, _ in indexes:
+            self.conn.execute(drop)
+        yield
+        for _, create in indexes:
+            self.conn.execute(create)
+
+    def insert_unpivot(
+        self,
+        table: str,
+        wide: pd.DataFrame,
+        key: str,
+        *,
+        key_as: str,
+        name_as: str,
+        value_as: str,
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
+        """COPY the wide frame into a temporary table, then unpivot it with one INSERT ... SELECT."""
+        constants = dict(constants or {})
+        values = unpivot_columns(wide, key)
+        check_table(table, [key_as, name_as, value_as, *constants])
+        if wide.empty or not values:
+            return 0
+        name = "_insight_wide"
+        create, drop = schema.staging_table(name, key, values)
+        self.conn.execute(drop)
+        self.conn.execute(create)
+        with (
+            self.conn.cursor() as cur,
+            cur.copy(f"COPY {name} ({key}, {', '.join(values)}) FROM STDIN") as copy,
+        ):
+            copy.write(
+                wide[[key, *values]].to_csv(
+                    sep="\t", header=False, index=False, na_rep="\\N", lineterminator="\n"
+                )
+            )
+        b = Binds()
+        fixed = "".join(f", {b(v)}" for v in constants.values())
+        pairs = ", ".join(f"('{v}', w.{v})" for v in values)  # identifiers, checked above
+        targets = ", ".join([key_as, name_as, value_as, *constants])
+        sql = (
+            f"INSERT INTO {table} ({targets}) SELECT w.{key}, v.name, v.value{fixed} FROM {name} w "
+            f"CROSS JOIN LATERAL (VALUES {pairs}) AS v(name, value) WHERE v.value IS NOT NULL"
+        )
+        cur = self.conn.execute(*to_psycopg(sql, b.values))
+        rows = cur.rowcount
+        self.conn.execute(drop)
         return rows
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
@@ -128,6 +193,18 @@ def upgrade_schema(url: str, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
     except Exception as exc:  # alembic wraps driver errors in many types
         raise StoreError(f"cannot prepare the PostGIS schema: {exc}") from exc
+
+
+def read_meta(url: str, keys: list[str]) -> dict[str, str | None]:
+    """Values of ``meta`` keys in a PostGIS store (None where unset)."""
+    b = Binds()
+    sql = f"SELECT key, value FROM meta WHERE key IN ({', '.join(b(k) for k in keys)})"
+    try:
+        with psycopg.connect(libpq_url(url)) as conn:
+            found: dict[str, str] = dict(conn.execute(*to_psycopg(sql, b.values)).fetchall())
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot read the PostGIS store: {exc}") from exc
+    return {k: found.get(k) for k in keys}
 
 
 class PgReader(Reader):

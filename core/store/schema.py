@@ -1,14 +1,18 @@
 """The store's tables, defined once.
 
-PostGIS gets them through Alembic (``migrations/``); the embedded DuckDB store gets the same
-tables from :func:`duckdb_ddl`, which compiles this metadata and swaps PostGIS-only types.
-Geometry is kept three times per area: EPSG:4326 (features, exports), EPSG:3857 (tiles at
-detail zooms) and a generalised EPSG:3857 copy (tiles at low zooms).
+PostGIS gets them through Alembic (``migrations/``: each revision spells out its own changes,
+so it never moves when these definitions do; ``tests/test_schema.py`` checks that a store
+upgraded through them has exactly these tables). The embedded DuckDB store is created from
+these definitions directly (:func:`duckdb_ddl`), keys included. Geometry is kept three times
+per area: EPSG:4326 (features, exports), EPSG:3857 (tiles at detail zooms) and a generalised
+EPSG:3857 copy (tiles at low zooms).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -26,12 +30,25 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex
+from sqlalchemy.types import TypeEngine
 
 from core.levels import LEVEL_NAMES
 from core.tiling import TILE_BANDS
 
-SCHEMA_VERSION = "0002"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@lru_cache
+def head_revision() -> str:
+    """The newest Alembic revision: the schema version these definitions describe."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations under {MIGRATIONS}")
+    return head
+
 
 metadata = MetaData()
 
@@ -95,6 +112,8 @@ area = Table(
 )
 Index("area_source_idx", area.c.source_id)
 Index("area_parent_idx", area.c.level, area.c.parent_code)
+for _column in (area.c.geom, area.c.geom_3857, area.c.geom_gen):
+    Index(f"area_{_column.name}_gist", _column, postgresql_using="gist")
 
 area_link = Table(
     "area_link",
@@ -291,16 +310,6 @@ service = Table(
     Column("source_id", Text, nullable=False),
 )
 
-channel = Table(
-    "channel",
-    metadata,
-    Column("channel_id", Text, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("lgchl_id", Integer),
-    Column("unit_cost", Double),
-    Column("cost_source", Text),
-)
-
 service_model = Table(
     "service_model",
     metadata,
@@ -395,55 +404,6 @@ band_edges = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "level", "scheme"),
 )
 
-# --- council workspace: tokens, aggregated uploads, costs ------------------------------
-council = Table(
-    "council",
-    metadata,
-    Column("council_id", Text, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("area_code", Text),  # the council's LAD
-    Column("token_hash", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True)),
-)
-
-upload = Table(
-    "upload",
-    metadata,
-    Column("upload_id", Text, primary_key=True),
-    Column("council_id", Text, nullable=False),
-    Column("file_name", Text),
-    Column("rows_read", Integer),
-    Column("rows_matched", Integer),
-    Column("received_at", DateTime(timezone=True)),
-)
-
-service_count = Table(
-    "service_count",
-    metadata,
-    Column("council_id", Text, nullable=False),
-    Column("upload_id", Text, nullable=False),
-    Column("lgsl", Integer, nullable=False),
-    Column("channel_id", Text, nullable=False),
-    Column("month", Date, nullable=False),
-    Column("area_level", Text, nullable=False),
-    Column("area_code", Text, nullable=False),
-    Column("class_code", Text),
-    Column("contacts", Integer, nullable=False),
-)
-Index("service_count_council_idx", service_count.c.council_id, service_count.c.lgsl)
-
-unit_cost = Table(
-    "unit_cost",
-    metadata,
-    Column("council_id", Text, nullable=False),
-    Column("lgsl", Integer, nullable=False),
-    Column("channel_id", Text, nullable=False),
-    Column("cost", Double, nullable=False),
-    Column("source", Text),
-    PrimaryKeyConstraint("council_id", "lgsl", "channel_id"),
-)
-
-
 # Read-only views over the tables above, created after them on both backends. Each is a
 # UNION ALL of a base-level branch and an above-base branch, so a filter or join on level and
 # code reaches the key of the table underneath.
@@ -501,18 +461,99 @@ WHERE b.households > 0
 }
 
 
+def __getattr__(name: str) -> str:
+    # ``SCHEMA_VERSION`` is the migrations' head, read from their script directory on first use
+    if name == "SCHEMA_VERSION":
+        return head_revision()
+    raise AttributeError(name)
+
+
+# --- the embedded store ---------------------------------------------------------------------
+# DuckDB column types of the types used above; a type missing here is an error, not a guess.
+_DUCKDB_TYPES: dict[type[TypeEngine], str] = {
+    Text: "VARCHAR",
+    Integer: "INTEGER",
+    Double: "DOUBLE",
+    Boolean: "BOOLEAN",
+    Date: "DATE",
+    Geometry: "GEOMETRY",
+}
+
+
+def duckdb_type(column: Column) -> str:
+    """The DuckDB type of a column (arrays of a mapped type become ``TYPE[]``)."""
+    kind = column.type
+    if isinstance(kind, ARRAY):
+        return duckdb_type(Column(column.name, kind.item_type)) + "[]"
+    if isinstance(kind, DateTime):
+        return "TIMESTAMPTZ" if kind.timezone else "TIMESTAMP"
+    for base, name in _DUCKDB_TYPES.items():
+        if isinstance(kind, base):
+            return name
+    raise TypeError(f"no DuckDB type for {column.table.name}.{column.name} ({kind!r})")
+
+
+def duckdb_table_ddl(table: Table) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for DuckDB: columns, NOT NULL and the primary key.
+
+    Secondary indexes are PostGIS's: DuckDB scans with zone maps, and an ART index per column
+    list would only slow the bulk rebuilds.
+    """
+    lines = [
+        f"{c.name} {duckdb_type(c)}{'' if c.nullable and not c.primary_key else ' NOT NULL'}"
+        for c in table.columns
+    ]
+    if table.primary_key.columns:
+        lines.append(f"PRIMARY KEY ({', '.join(c.name for c in table.primary_key.columns)})")
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    " + ",\n    ".join(lines) + "\n)"
+
+
 def duckdb_ddl() -> list[str]:
-    """CREATE statements for the embedded store, compiled from :data:`metadata`."""
+    """Statements that create every table and then every view of the embedded store."""
+    return [duckdb_table_ddl(t) for t in metadata.sorted_tables] + list(VIEWS.values())
+
+
+# --- bulk loads on PostGIS --------------------------------------------------------------------
+def secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """``(drop, create)`` statements of a table's secondary indexes, from its definition here.
+
+    A bulk load drops them first and creates them once afterwards, instead of updating them
+    row by row.
+    """
     dialect = postgresql.dialect()
-    statements = []
-    for table in metadata.sorted_tables:
-        sql = str(CreateTable(table, if_not_exists=True).compile(dialect=dialect))
-        sql = re.sub(r"geometry\([^)]*\)", "GEOMETRY", sql)
-        sql = sql.replace("DOUBLE PRECISION", "DOUBLE")
-        sql = sql.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")
-        # Keys are enforced by the loaders (duplicates are rejected with their codes named);
-        # DuckDB's eager key checks would refuse a delete-then-insert reload in one transaction.
-        sql = re.sub(r",\s*PRIMARY KEY \([^)]*\)", "", sql)
-        sql = sql.replace(" NOT NULL PRIMARY KEY", " NOT NULL").replace(" PRIMARY KEY", "")
-        statements.append(sql)
-    return statements + list(VIEWS.values())
+    return [
+        (f"DROP INDEX IF EXISTS {index.name}", str(CreateIndex(index).compile(dialect=dialect)))
+        for index in sorted(metadata.tables[table].indexes, key=lambda i: str(i.name))
+    ]
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def identifier(name: str) -> str:
+    """``name`` unchanged if it is a plain SQL identifier (safe to write into a statement)."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+def staging_table(name: str, key: str, values: list[str]) -> tuple[str, str]:
+    """``(create, drop)`` of a temporary PostGIS table: a text key and double value columns,
+    dropped at commit; bulk loads copy wide frames into it before unpivoting them."""
+    columns = ", ".join([f"{identifier(key)} text", *(f"{identifier(v)} double precision" for v in values)])
+    return (
+        f"CREATE TEMP TABLE {identifier(name)} ({columns}) ON COMMIT DROP",
+        f"DROP TABLE IF EXISTS {name}",
+    )
+
+
+# --- scratch databases (tests, benchmarks) ----------------------------------------------------
+def database_ddl(name: str) -> tuple[str, str, str]:
+    """``(create, drop, extension)``: a PostGIS database of its own for a test or benchmark run
+    (run with autocommit; the extension inside the new database)."""
+    identifier(name)
+    return (
+        f"CREATE DATABASE {name}",
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        "CREATE EXTENSION IF NOT EXISTS postgis",
+    )

@@ -10,6 +10,8 @@ import uuid
 
 import psycopg
 
+from core.store.schema import database_ddl
+
 
 def create_database(admin_url: str, prefix: str = "insight_scratch") -> tuple[str, str]:
     """Create a new database with PostGIS on the server of ``admin_url``.
@@ -21,10 +23,10 @@ def create_database(admin_url: str, prefix: str = "insight_scratch") -> tuple[st
     """
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+        conn.execute(database_ddl(name)[0])
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.execute(database_ddl(name)[2])
     return name, url
 
 
@@ -33,4 +35,4 @@ def drop_database(admin_url: str, name: str) -> None:
     if not name.isidentifier():
         raise ValueError(f"not a database name: {name!r}")
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(database_ddl(name)[1])

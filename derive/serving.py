@@ -14,6 +14,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from core.levels import BY_NAME
 from core.store import Transaction, schema
+from core.store.queries import inventory
 from core.store.queries import tiles as q
 from core.tiling import TILE_BANDS, band_tolerance_m, default_classifications, geometry_column
 
@@ -45,7 +46,7 @@ def write_tile_areas(tx: Transaction) -> int:
     _ensure_table(tx)
     tx.execute("DELETE FROM tile_area")
     levels = tx.fetch_frame("SELECT DISTINCT level FROM area")["level"].tolist()
-    defaults = default_classifications(tx.fetch_frame(q.LEVEL_CLASSIFICATIONS).to_dict("records"))
+    defaults = default_classifications(tx.fetch_frame(inventory.level_classifications()).to_dict("records"))
     for level in sorted(lv for lv in levels if lv in BY_NAME):
         cid, tier = defaults.get(level, ("", ""))
         for band in TILE_BANDS:

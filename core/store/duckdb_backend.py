@@ -29,6 +29,7 @@ from core.store.base import (
     prepare_frame,
 )
 from core.store.sql import Query, as_query
+from core.store.tiles_duckdb import DuckTileSource
 
 
 @lru_cache
@@ -154,6 +155,7 @@ class DuckReader(Reader):
         self.con.execute("SET lock_configuration = true")
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self.tiles = DuckTileSource(self)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)

@@ -16,6 +16,7 @@ import pyarrow as pa
 from core.store import pgcopy, schema
 from core.store.base import Params, Reader, StoreError, Transaction, Writer, prepare_frame
 from core.store.sql import Query, as_query
+from core.store.tiles_postgis import PostgisTileSource
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ANALYZE_ROWS = 50_000  # bulk inserts at least this large refresh the table's planner statistics
@@ -135,6 +136,7 @@ class PgReader(Reader):
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self.tiles = PostgisTileSource(self)
 
     @classmethod
     async def open(cls, url: str, min_size: int, max_size: int, timeout_ms: int) -> PgReader:

@@ -11,6 +11,7 @@ level.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -185,13 +186,7 @@ class Catalogue:
 async def read_catalogue(store: Reader, version: str) -> Catalogue:
     """The catalogue of the store at ``version`` (four small queries)."""
     levels = {
-        r.level: LevelExtent(
-            r.level,
-            int(r.areas),
-            None
-            if None in (r.minx, r.miny, r.maxx, r.maxy)
-            else (float(r.minx), float(r.miny), float(r.maxx), float(r.maxy)),  # type: ignore[arg-type]
-        )
+        r.level: LevelExtent(r.level, int(r.areas), _bbox(r))
         for r in await store.fetch_as(q.LevelExtentRow, q.level_extents())
     }
     by_level: dict[str, list[LevelClassification]] = {}
@@ -206,10 +201,14 @@ async def read_catalogue(store: Reader, version: str) -> Catalogue:
     cat = Catalogue(version, levels, {lv: tuple(cs) for lv, cs in by_level.items()}, services)
     if await _serving_table_current(store, version):
         # What a plain request draws at each level: what ``insight build`` wrote inline.
-        cat = Catalogue(
-            version, cat.levels, cat.classifications, cat.services, {lv: cat.choose(lv) for lv in levels}
-        )
+        cat = dataclasses.replace(cat, serving={lv: cat.choose(lv) for lv in levels})
     return cat
+
+
+def _bbox(row: q.LevelExtentRow) -> BBox | None:
+    if row.minx is None or row.miny is None or row.maxx is None or row.maxy is None:
+        return None
+    return float(row.minx), float(row.miny), float(row.maxx), float(row.maxy)
 
 
 async def _serving_table_current(store: Reader, version: str) -> bool:

@@ -1,4 +1,4 @@
-"""Dependency aliases for routers: the settings and the open store."""
+"""Dependency aliases for routers: the settings, the open store, the catalogue and the tile service."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.catalogue import Catalogue, catalogue_holder
+from app.tiles.service import TileService
 from core.settings import Settings
 from core.store import Reader
 
@@ -18,5 +20,22 @@ def get_store(request: Request) -> Reader:
     return request.app.state.store
 
 
+async def get_catalogue(request: Request) -> Catalogue:
+    """The catalogue of the current national data version (async: no thread hop on the tile path)."""
+    return await catalogue_holder(request.app).current()
+
+
+async def get_tile_service(request: Request) -> TileService:
+    """The app's tile service, made on first use for the store the app has open (tile routes only)."""
+    state = request.app.state
+    service: TileService | None = getattr(state, "tile_service", None)
+    if service is None or service.source is not state.store.tiles:
+        service = TileService(state.settings, state.store.tiles)
+        state.tile_service = service
+    return service
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Reader, Depends(get_store)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+TileServiceDep = Annotated[TileService, Depends(get_tile_service)]

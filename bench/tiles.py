@@ -511,7 +511,7 @@ def measure(
             stop(procs)
         wait_db_idle(db)
     # ours, cold: the tile cache off, every request makes its tile in SQL
-    procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_SIZE": "0"}, workers)
+    procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_BYTES": "0"}, workers)
     try:
         for z in (14, 10):
             bench("ours oa, cold", OURS_PORT, ours_oa, z, seconds, connections)
@@ -522,7 +522,9 @@ def measure(
         stop(procs)
     wait_db_idle(db)
     # ours, warm: the cache on, filled by one pass over each list first
-    procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_SIZE": "20000"}, workers)
+    procs = start_server(
+        "app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_BYTES": str(4 << 30)}, workers
+    )
     try:
         for label, tpl, z in (
             ("ours oa, warm", ours_oa, 14),

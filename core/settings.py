@@ -128,7 +128,11 @@ class TileSettings(BaseSettings):
 
     model_config = _CONFIG
 
-    tile_cache_size: int = Field(4096, ge=0, description="Tiles kept in the in-process LRU.")
+    tile_cache_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of tiles (body and gzip copy) kept in the in-process LRU; 0 keeps none.",
+    )
     tile_cache_control: str = "public, max-age=3600"
     auto_nuts_max_zoom: int = Field(7, ge=0, le=24, description="'auto' shows NUTS up to here.")
     auto_lad_max_zoom: int = Field(9, ge=0, le=24, description="then LADs up to here.")

@@ -84,7 +84,7 @@ def band_tolerance_m(band: int) -> float:
 def default_classifications(rows: list[dict]) -> dict[str, tuple[str, str]]:
     """Per level, the classification and tier a plain tile draws: what ``tile_area`` carries inline.
 
-    ``rows`` are ``LEVEL_CLASSIFICATIONS`` rows (default first per level); the first with a
+    ``rows`` are ``queries.inventory.level_classifications()`` rows (default first per level); the first with a
     tier wins, drawn at its first (coarsest) tier - the same choice a request without
     ``classification``/``tier`` resolves to.
     """

@@ -54,18 +54,13 @@ def test_bbox_export_of_nuts_carries_the_gisco_attribution(client: TestClient) -
 
 
 def test_export_beyond_the_maximum_is_refused(client: TestClient, settings: Settings) -> None:
-    from app.tiles.service import TileService
-
     state = client.app.state
-    small = settings.model_copy(update={"max_export_features": 10})
     app_settings = state.settings
-    state.settings = small
-    state.tile_service = TileService(small, state.store)
+    state.settings = settings.model_copy(update={"max_export_features": 10})
     try:
         response = client.get("/api/export/ward.csv")
     finally:
         state.settings = app_settings
-        del state.tile_service
     assert response.status_code == 400
     assert "54 areas match" in response.json()["detail"] and "bbox or parent" in response.json()["detail"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pyogrio
 import pytest
@@ -163,3 +165,77 @@ def test_gdal_lists_and_reads_the_collections(live_url: str) -> None:
     assert -2.5 < minx < maxx < -2.3 and 53.35 < miny < maxy < 53.42
     near = pyogrio.read_dataframe(f"OAPIF:{live_url}", layer="ward", bbox=(-2.36, 53.38, -2.34, 53.39))
     assert "Altrincham" in set(near["name"]) and len(near) < 10
+
+
+# --- the catalogue: one, built at start-up, injected; one rule for classifications ------------
+
+
+def test_catalogue_is_built_at_start_up_and_injected_without_a_tile_cache(
+    client: TestClient, areas: dict
+) -> None:
+    from app.catalogue import CatalogueHolder
+    from app.deps import get_catalogue
+
+    app = client.app
+    holder = app.state.catalogue
+    assert isinstance(holder, CatalogueHolder) and holder.latest is not None  # read when the app started
+    assert {"nuts3", "ward", "oa"} <= set(holder.latest.levels)
+    if hasattr(app.state, "tile_service"):
+        del app.state.tile_service
+    ward = next(code for code, a in areas.items() if a["level"] == "ward")
+    for path in (
+        "/ogc/collections",
+        "/ogc/collections/ward",
+        "/ogc/collections/ward/items?limit=2",
+        f"/ogc/collections/ward/items/{ward}",
+        "/api/export/ward.csv",
+        "/api/export/ward.geojson?service=1",
+    ):
+        assert client.get(path).status_code == 200, path
+    assert not hasattr(app.state, "tile_service")  # no tile service, so no tile cache, was made
+
+    # the routes read the injected catalogue, not the store's
+    only_wards = dataclasses.replace(holder.latest, levels={"ward": holder.latest.levels["ward"]})
+    app.dependency_overrides[get_catalogue] = lambda: only_wards
+    try:
+        assert [c["id"] for c in client.get("/ogc/collections").json()["collections"]] == ["ward"]
+        refused = client.get("/api/export/oa.csv")
+        assert refused.status_code == 404 and "no areas of level" in refused.text
+    finally:
+        del app.dependency_overrides[get_catalogue]
+
+
+def _catalogue() -> Any:
+    from app.catalogue import Catalogue, LevelClassification, LevelExtent
+
+    both = (
+        LevelClassification("oac2021", ("supergroup", "group"), "ONS", True),
+        LevelClassification("leeds", ("supergroup",), None, False),
+    )
+    return Catalogue(
+        "v1",
+        levels={"ward": LevelExtent("ward", 2, None), "lad": LevelExtent("lad", 1, None)},
+        classifications={"ward": both},
+        services={"oac2021": {1: "Libraries"}},
+    )
+
+
+def test_the_one_rule_for_classification_and_tier() -> None:
+    from app.catalogue import ClassificationChoice
+    from core.errors import BadRequest, NotFound
+
+    cat = _catalogue()
+    assert cat.choose("ward") == ClassificationChoice(("oac2021", "leeds"), "supergroup")
+    assert cat.choose("ward", "leeds") == ClassificationChoice(("leeds",), "supergroup")
+    assert cat.choose("ward", tier="group") == ClassificationChoice(("oac2021", "leeds"), "group")
+    assert cat.choose("lad") == ClassificationChoice()
+    with pytest.raises(NotFound, match="classification 'eunuts3'"):
+        cat.choose("ward", "eunuts3")
+    with pytest.raises(BadRequest, match="unknown tier 'group'"):
+        cat.choose("ward", "leeds", "group")
+    with pytest.raises(BadRequest, match="no tier applies"):
+        cat.choose("lad", tier="group")
+    # layers spanning levels: names that do not apply here fall back to the level's default
+    assert cat.choose("ward", "eunuts3", "division", fallback=True) == cat.choose("ward")
+    assert cat.choose("lad", "oac2021", "group", fallback=True) == ClassificationChoice()
+    assert cat.modelled(cat.choose("ward").classifications) == {1: "Libraries"}

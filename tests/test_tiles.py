@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import gzip
 from collections.abc import Iterator
 
@@ -11,8 +13,12 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
+from app.catalogue import read_catalogue
 from app.main import create_app
+from app.tiles.cache import tile_bytes
+from app.tiles.service import TileService
 from core.settings import Settings
+from core.store.tile_source import DrawnTile, TileQuery, TileSource
 from core.tiling import lonlat_to_tile
 from tests._tile_store import LGSL, class_of
 from tests.conftest import BACKENDS
@@ -200,10 +206,10 @@ def test_legend_lists_classes_and_band_edges(client: TestClient) -> None:
 
 
 def test_feature_cap_is_reported_not_silent(client: TestClient, settings: Settings) -> None:
-    from app.tiles.service import TileService
-
     state = client.app.state
-    state.tile_service = TileService(settings.model_copy(update={"max_features_per_tile": 5}), state.store)
+    state.tile_service = TileService(
+        settings.model_copy(update={"max_features_per_tile": 5}), state.store.tiles
+    )
     try:
         x, y = lonlat_to_tile(*ALTRINCHAM, 12)
         response = get_tile(client, f"/tiles/ward/12/{x}/{y}.mvt")
@@ -248,6 +254,117 @@ def test_reload_changes_etags(settings: Settings) -> None:
             tx.bump_data_version()
         after = get_tile(c, f"/tiles/ward/12/{x}/{y}.mvt")
         assert after.status_code == 200 and after.headers["etag"] != before
+
+
+# --- the tile cache: bounded in bytes, one drawing per missing tile -------------------------------
+
+
+class CountingSource(TileSource):
+    """The store's real tile source, counting its drawings; ``delay`` holds each open a while."""
+
+    def __init__(self, inner: TileSource, delay: float = 0.0, fail: Exception | None = None) -> None:
+        self.inner, self.delay, self.fail = inner, delay, fail
+        self.calls = 0
+
+    async def tile(self, query: TileQuery) -> DrawnTile:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        if self.fail is not None:
+            raise self.fail
+        return await self.inner.tile(query)
+
+
+@pytest.fixture
+def counting(client: TestClient) -> Iterator[CountingSource]:
+    """The app's store draws through a counting wrapper (and a new tile service) for one test."""
+    store = client.app.state.store
+    real = store.tiles
+    store.tiles = CountingSource(real)
+    try:
+        yield store.tiles
+    finally:
+        store.tiles = real
+
+
+def _paths(z: int, n: int) -> list[str]:
+    x, y = lonlat_to_tile(*ALTRINCHAM, z)
+    return [f"/tiles/oa/{z}/{x + dx}/{y}.mvt?service={LGSL}" for dx in range(n)]
+
+
+def test_cache_is_bounded_in_bytes_and_evicts_the_least_recently_used(
+    client: TestClient, counting: CountingSource
+) -> None:
+    a, b, c = _paths(14, 3)
+    for path in (a, b, c):
+        assert get_tile(client, path).status_code in (200, 204)
+    service = client.app.state.tile_service
+    sizes = {path: tile_bytes(t) for path, t in zip((a, b, c), service.cache._tiles.values(), strict=True)}
+    assert any(t.gzipped for t in service.cache._tiles.values())  # the gzip copy is counted too
+    assert service.cache.bytes == sum(sizes.values())
+
+    # room for all three but one byte: the least recently used goes when the third comes in
+    service.cache.max_bytes = sum(sizes.values()) - 1
+    service.cache.clear()
+    counting.calls = 0
+    get_tile(client, a)
+    get_tile(client, b)
+    get_tile(client, a)  # a is now more recent than b
+    get_tile(client, c)
+    assert counting.calls == 3 and len(service.cache) == 2
+    assert service.cache.bytes == sizes[a] + sizes[c] <= service.cache.max_bytes
+    get_tile(client, a)
+    assert counting.calls == 3  # a was kept
+    get_tile(client, b)
+    assert counting.calls == 4  # b was evicted, so it is drawn again
+
+    service.cache.max_bytes = 0  # a bound of 0 keeps nothing
+    service.cache.clear()
+    get_tile(client, a)
+    get_tile(client, a)
+    assert counting.calls == 6 and len(service.cache) == 0
+
+
+def test_concurrent_misses_draw_a_tile_once(client: TestClient, counting: CountingSource) -> None:
+    import httpx
+
+    counting.delay = 0.2  # every request arrives while the first drawing is still running
+    (path,) = _paths(12, 1)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            return await asyncio.gather(*(http.get(path) for _ in range(8)))
+
+    responses = client.portal.call(burst)
+    assert counting.calls == 1
+    assert {r.status_code for r in responses} == {200}
+    assert (
+        len({r.content for r in responses}) == 1 and len(decode(responses[0].content)["oa"]["features"]) > 0
+    )
+    assert len({r.headers["etag"] for r in responses}) == 1
+    assert get_tile(client, path).status_code == 200 and counting.calls == 1  # and then it is cached
+
+
+def test_a_failed_drawing_reaches_every_waiter_and_is_not_cached(
+    client: TestClient, settings: Settings
+) -> None:
+    state = client.app.state
+    failing = CountingSource(state.store.tiles, delay=0.2, fail=RuntimeError("tile statement failed"))
+    service = TileService(settings, failing)
+    cat = client.portal.call(read_catalogue, state.store, client.portal.call(state.store.data_version))
+    x, y = lonlat_to_tile(*ALTRINCHAM, 12)
+    req = service.resolve(cat, "ward", 12, x, y)
+
+    async def burst() -> list:
+        return await asyncio.gather(*(service.tile(cat, req) for _ in range(5)), return_exceptions=True)
+
+    results = client.portal.call(burst)
+    assert failing.calls == 1
+    assert all(isinstance(r, RuntimeError) and str(r) == "tile statement failed" for r in results)
+    assert len(service.cache) == 0
+    failing.fail, failing.delay = None, 0.0
+    tile = client.portal.call(service.tile, cat, req)  # the next request draws it again
+    assert failing.calls == 2 and tile.features > 0 and len(service.cache) == 1
 
 
 # --- the demo store: every real source loaded and the model built -------------------------------
@@ -331,24 +448,22 @@ def test_demo_backends_agree(demo_client, demo_settings: Settings) -> None:
 
 def _serving_and_fallback(client: TestClient, layer: str, z: int, point, **query):
     """One request drawn from ``tile_area`` and again from ``area`` + ``predominant``, decoded."""
-    import dataclasses
-
     x, y = lonlat_to_tile(*point, z)
-    get_tile(client, f"/tiles/{layer}/{z}/{x}/{y}.mvt")  # the app's tile service, made on first use
-    service = client.app.state.tile_service
-    if service.settings.database_url.startswith("postgres"):  # an earlier test may have reloaded
+    state = client.app.state
+    settings = state.settings
+    if settings.database_url.startswith("postgres"):  # an earlier test may have reloaded
         from core.store import open_writer
         from derive.serving import write_tile_areas
 
-        with open_writer(service.settings) as writer, writer.transaction() as tx:
+        with open_writer(settings) as writer, writer.transaction() as tx:
             write_tile_areas(tx)
-    service._catalogue = None  # read the catalogue again
-    cat = client.portal.call(service.catalogue)
-    assert cat.inline, "the serving table is current after a build"
-    req = service.resolve(cat, layer, z, x, y, **query)
-    assert service._inline_statement(req, cat) is not None
-    drawn = client.portal.call(service._make, req, cat)
-    fallback = client.portal.call(service._make, req, dataclasses.replace(cat, inline={}))
+    cat = client.portal.call(read_catalogue, state.store, client.portal.call(state.store.data_version))
+    assert cat.serving, "the serving table is current after a build"
+    service = TileService(settings, state.store.tiles)
+    tile = service.query(cat, service.resolve(cat, layer, z, x, y, **query))
+    assert tile.serving_band is not None
+    drawn = client.portal.call(state.store.tiles.tile, tile)
+    fallback = client.portal.call(state.store.tiles.tile, dataclasses.replace(tile, serving_band=None))
     return decode(drawn.body).get(layer, {}), decode(fallback.body).get(layer, {})
 
 

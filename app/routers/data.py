@@ -11,12 +11,10 @@ import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.deps import SettingsDep, StoreDep
-from app.lookup import classification_for, tiers_of
+from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.models import Scheme
-from core.errors import LimitExceeded, NotFound
+from core.errors import LimitExceeded, NotFound, NotReady
 from core.levels import LEVEL_NAMES
-from core.store.queries import catalogue as qc
 from core.store.queries import data as q
 from geo.demand import assign_bands
 
@@ -38,6 +36,7 @@ EXPECTED_RELATIVE = "relative units (households weighted by propensity; no usage
 async def get_data(
     store: StoreDep,
     settings: SettingsDep,
+    cat: CatalogueDep,
     level: Annotated[str, Query(pattern="^(" + "|".join(LEVEL_NAMES) + ")$")],
     parent: Annotated[str | None, Query(max_length=32)] = None,
     service: Annotated[list[int] | None, Query(description="LGSL codes; default all modelled")] = None,
@@ -51,21 +50,33 @@ async def get_data(
     limit = limit or cap
     if limit > cap:
         raise LimitExceeded(f"limit {limit} exceeds the maximum {cap} rows for format={format}")
-    chosen = await classification_for(store, level, classification)
-    cid = chosen.classification_id
-    models = await store.fetch(qc.MODELLED_FOR, cid)
-    modelled = {r["lgsl"]: r["label"] for r in models}
-    rates = {r["lgsl"]: r["rate"] for r in models}
+    choice = cat.choose(level, classification)
+    cid = choice.classification_id
+    if cid is None:
+        raise NotReady(f"no classification is built for level {level!r}: run `insight build all`")
+    models = await store.fetch_as(q.ServiceModelRow, q.service_models(cid))
+    modelled = {r.lgsl: r.label for r in models}
+    rates = {r.lgsl: r.rate for r in models}
     lgsls = service or list(modelled)
     unknown = [s for s in lgsls if s not in modelled]
     if unknown:
         raise NotFound(f"service(s) {unknown} are not modelled for classification {cid!r}")
 
-    areas = await store.fetch(q.AREAS, cid, level, parent, limit, offset, tiers_of(chosen)[0])
-    total = int(areas[0]["total"]) if areas else 0
-    codes = [a["code"] for a in areas]
+    areas = await store.fetch_as(
+        q.DataAreaRow,
+        q.areas(
+            classification_id=cid, level=level, tier=choice.tier, parent=parent, limit=limit, offset=offset
+        ),
+    )
+    total = int(areas[0].total) if areas else 0
+    codes = [a.code for a in areas]
     demand = (
-        {(d["code"], d["lgsl"]): d for d in await store.fetch(q.DEMAND, cid, level, codes, lgsls)}
+        {
+            (d.code, d.lgsl): d
+            for d in await store.fetch_as(
+                q.DemandRow, q.demand(classification_id=cid, level=level, codes=codes, lgsls=lgsls)
+            )
+        }
         if codes
         else {}
     )
@@ -73,7 +84,8 @@ async def get_data(
     services = []
     for lgsl in lgsls:
         edges = {
-            r["scheme"]: json.loads(r["edges"]) for r in await store.fetch(qc.BAND_EDGES, cid, lgsl, level)
+            r.scheme: json.loads(r.edges)
+            for r in await store.fetch_as(q.BandEdgesRow, q.band_edges(cid, lgsl, level))
         }
         services.append(
             {
@@ -91,22 +103,22 @@ async def get_data(
     rows = []
     for a in areas:
         row: dict[str, Any] = {
-            "code": a["code"],
-            "name": a["name"],
-            "level": a["level"],
-            "households": a["households"],
-            "predominant_code": a["predominant_code"],
-            "predominant_name": a["predominant_name"],
+            "code": a.code,
+            "name": a.name,
+            "level": a.level,
+            "households": a.households,
+            "predominant_code": a.predominant_code,
+            "predominant_name": a.predominant_name,
         }
         for s in services:
-            d = demand.get((a["code"], s["lgsl"]))
-            index = d["index"] if d else None
+            d = demand.get((a.code, s["lgsl"]))
+            index = d.index if d else None
             band = (
-                (d["band"] if scheme == "thresholds" else band_for(index, s["band_edges"], scheme))
+                (d.band if scheme == "thresholds" else band_for(index, s["band_edges"], scheme))
                 if d
                 else None
             )
-            row[f"s{s['lgsl']}_expected"] = d["expected"] if d else None
+            row[f"s{s['lgsl']}_expected"] = d.expected if d else None
             row[f"s{s['lgsl']}_index"] = index
             row[f"s{s['lgsl']}_band"] = band
         rows.append(row)

@@ -10,15 +10,15 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from app.deps import SettingsDep, StoreDep
-from app.routers.tiles import tile_service
+from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.tiles.attribution import MODELLED, attribution_for
-from app.tiles.features import classifications_at, dumps, feature, level_or_404, parse_bbox
+from app.tiles.features import dumps, feature, parse_bbox
 from core.errors import LimitExceeded, NotFound
-from core.store.queries.features import PROPERTIES, features_sql
+from core.store.queries import features as q
+from core.store.queries.features import PROPERTIES
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -31,11 +31,11 @@ CSV_COLUMNS = [p for p in PROPERTIES] + ["lon", "lat"]
     responses={200: {"content": {"application/geo+json": {}, "text/csv": {}}}},
 )
 async def export(
-    request: Request,
     level: Annotated[str, Path(max_length=16, description="nuts0..nuts3, lad, ward, lsoa, oa")],
     fmt: Annotated[Literal["geojson", "csv"], Path(description="geojson or csv")],
     store: StoreDep,
     settings: SettingsDep,
+    cat: CatalogueDep,
     bbox: Annotated[str | None, Query(max_length=200, description="minx,miny,maxx,maxy (lon/lat)")] = None,
     parent: Annotated[
         str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_\-]+$", description="Any ancestor's code")
@@ -46,16 +46,25 @@ async def export(
     classification: Annotated[str | None, Query(max_length=64)] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    cat = await tile_service(request).catalogue()
-    level = level_or_404(cat, level)
+    level = cat.level_or_404(level)
     box = parse_bbox(bbox)
-    ids, use_tier = classifications_at(cat, level, classification, tier)
-    labels = {s: label for cid in ids for s, label in cat.services.get(cid, {}).items()}
+    choice = cat.choose(level, classification, tier)
+    ids, use_tier = list(choice.classifications), choice.tier
+    labels = cat.modelled(ids)
     if service is not None and service not in labels:
         raise NotFound(f"service {service} has no modelled demand at level {level!r}")
     cap = settings.max_export_features
-    args = [level, ids, use_tier or "", *(box or (None,) * 4), parent, cap + 1, 0, service]
-    rows = await store.fetch(features_sql(store.backend, fmt == "geojson"), *args)
+    query = q.features(
+        level=level,
+        classifications=ids,
+        tier=use_tier,
+        bbox=box,
+        parent=parent,
+        limit=cap + 1,
+        service=service,
+        with_geometry=fmt == "geojson",
+    )
+    rows = await store.fetch(query)
     if len(rows) > cap:
         raise LimitExceeded(
             f"{int(rows[0]['total'])} areas match, more than the export maximum {cap}: narrow it with bbox or parent"

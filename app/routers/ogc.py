@@ -13,13 +13,16 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from app.deps import SettingsDep, StoreDep
-from app.routers.tiles import tile_service
+from app.catalogue import LevelExtent
+from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.tiles.attribution import attribution_for
-from app.tiles.features import classifications_at, dumps, feature, level_or_404, parse_bbox, parse_properties
+from app.tiles.features import dumps, feature, parse_bbox, parse_properties
 from core.errors import BadRequest, NotFound
 from core.levels import BY_NAME
-from core.store.queries.features import PROPERTIES, feature_sql, features_sql
+from core.store import Reader
+from core.store.queries import features as q
+from core.store.queries.features import PROPERTIES
+from core.store.sql import Query as QueryType
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 
@@ -84,19 +87,18 @@ async def conformance() -> Response:
     return _json({"conformsTo": CONFORMANCE})
 
 
-def _collection(base: str, level: str, extent: dict[str, Any]) -> dict[str, Any]:
+def _collection(base: str, level: str, extent: LevelExtent) -> dict[str, Any]:
     lv = BY_NAME[level]
-    bbox = [extent.get(k) for k in ("minx", "miny", "maxx", "maxy")]
     href = f"{base}/collections/{level}"
     return {
         "id": level,
         "title": lv.label,
-        "description": f"{lv.label}: {extent['areas']} areas with their predominant profile class. "
+        "description": f"{lv.label}: {extent.areas} areas with their predominant profile class. "
         f"{attribution_for([level])}",
         "attribution": attribution_for([level]),
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}} if None not in bbox else {},
+        "extent": {"spatial": {"bbox": [list(extent.bbox)], "crs": CRS84}} if extent.bbox else {},
         "links": [
             {"href": href, "rel": "self", "type": JSON, "title": lv.label},
             {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": f"{lv.label} areas"},
@@ -105,23 +107,21 @@ def _collection(base: str, level: str, extent: dict[str, Any]) -> dict[str, Any]
 
 
 @router.get("/collections", summary="The collections: one per loaded area level")
-async def collections(request: Request) -> Response:
-    cat = await tile_service(request).catalogue()
+async def collections(request: Request, cat: CatalogueDep) -> Response:
     base = _base(request)
-    levels = [lv for lv in BY_NAME if lv in cat.extents]
+    levels = [lv for lv in BY_NAME if lv in cat.levels]
     return _json(
         {
             "links": [{"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"}],
-            "collections": [_collection(base, lv, cat.extents[lv]) for lv in levels],
+            "collections": [_collection(base, lv, cat.levels[lv]) for lv in levels],
         }
     )
 
 
 @router.get("/collections/{collection}", summary="One collection")
-async def collection(request: Request, collection: CollectionPath) -> Response:
-    cat = await tile_service(request).catalogue()
-    level = level_or_404(cat, collection)
-    return _json(_collection(_base(request), level, cat.extents[level]))
+async def collection(request: Request, collection: CollectionPath, cat: CatalogueDep) -> Response:
+    level = cat.level_or_404(collection)
+    return _json(_collection(_base(request), level, cat.levels[level]))
 
 
 @router.get(
@@ -134,6 +134,7 @@ async def items(
     collection: CollectionPath,
     store: StoreDep,
     settings: SettingsDep,
+    cat: CatalogueDep,
     limit: Annotated[
         int | None, Query(ge=1, description="Page size; larger values are cut to the maximum")
     ] = None,
@@ -144,26 +145,29 @@ async def items(
     classification: Annotated[str | None, Query(max_length=64)] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    cat = await tile_service(request).catalogue()
-    level = level_or_404(cat, collection)
+    level = cat.level_or_404(collection)
     if bbox_crs not in (None, CRS84):
         raise BadRequest(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
     box = parse_bbox(bbox)
     keep = parse_properties(properties) or OGC_PROPERTIES
-    ids, use_tier = classifications_at(cat, level, classification, tier)
+    choice = cat.choose(level, classification, tier)
     limit = min(limit or settings.default_page_size, settings.max_page_size)
-    args = [
-        level,
-        ids,
-        use_tier or "",
-        *(box or (None,) * 4),
-        None,
-        limit,
-        offset,
-        None,
-    ]
-    rows = await store.fetch(features_sql(store.backend, True), *args)
-    total = int(rows[0]["total"]) if rows else await _count(store, args, offset)
+
+    def matching(limit: int, offset: int, with_geometry: bool = True) -> QueryType:
+        return q.features(
+            level=level,
+            classifications=choice.classifications,
+            tier=choice.tier,
+            bbox=box,
+            limit=limit,
+            offset=offset,
+            with_geometry=with_geometry,
+        )
+
+    rows = await store.fetch(matching(limit, offset))
+    total = int(rows[0]["total"]) if rows else 0
+    if not rows and offset > 0:  # an offset past the end: count the matches from the start
+        total = await _count(store, matching(1, 0, with_geometry=False))
 
     base = _base(request)
     href = f"{base}/collections/{level}/items"
@@ -194,13 +198,9 @@ async def items(
     return _json(doc, GEOJSON)
 
 
-async def _count(store: Any, args: list[Any], offset: int) -> int:
-    """Matches when the page is empty (an offset past the end): count them from the start."""
-    if offset == 0:
-        return 0
-    probe = list(args)
-    probe[8], probe[9] = 1, 0
-    rows = await store.fetch(features_sql(store.backend, False), *probe)
+async def _count(store: Reader, first_row: QueryType) -> int:
+    """Matches of a query, from the ``total`` of its first row."""
+    rows = await store.fetch(first_row)
     return int(rows[0]["total"]) if rows else 0
 
 
@@ -214,11 +214,13 @@ async def item(
     collection: CollectionPath,
     code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")],
     store: StoreDep,
+    cat: CatalogueDep,
 ) -> Response:
-    cat = await tile_service(request).catalogue()
-    level = level_or_404(cat, collection)
-    ids, tier = classifications_at(cat, level, None)
-    row = await store.fetchrow(feature_sql(store.backend), level, code, ids, tier or "")
+    level = cat.level_or_404(collection)
+    choice = cat.choose(level)
+    row = await store.fetchrow(
+        q.feature(level=level, code=code, classifications=choice.classifications, tier=choice.tier)
+    )
     if row is None:
         raise NotFound(f"no area with code {code!r} in collection {level!r}")
     base = _base(request)

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from app.deps import SettingsDep
+from app.catalogue import catalogue_lifespan
+from app.deps import CatalogueDep, SettingsDep, StoreDep, TileServiceDep
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.cache import Tile
-from app.tiles.layers import FIELDS, SERVICE_FIELDS, layer_or_404, level_for_zoom
-from app.tiles.service import TileService
+from app.tiles.layers import FIELDS, SERVICE_FIELDS
 from core.errors import NotFound
 from core.store.queries import tiles as q
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
+# The lifespan reads the catalogue when the app starts (FastAPI runs it after the app's own,
+# which opens the store).
+router = APIRouter(prefix="/tiles", tags=["tiles"], lifespan=catalogue_lifespan)
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -32,16 +35,6 @@ ServiceQuery = Annotated[
 ]
 ClassificationQuery = Annotated[str | None, Query(max_length=64, description="Classification id")]
 TierQuery = Annotated[str | None, Query(max_length=32, description="Class tier (default: the coarsest)")]
-
-
-def tile_service(request: Request) -> TileService:
-    """The app's tile service, made on first use for the store the app has open."""
-    state = request.app.state
-    service = getattr(state, "tile_service", None)
-    if service is None or service.store is not state.store:
-        service = TileService(state.settings, state.store)
-        state.tile_service = service
-    return service
 
 
 def _tile_response(request: Request, tile: Tile, cache_control: str) -> Response:
@@ -83,14 +76,14 @@ async def get_tile(
     z: Annotated[int, Path(ge=0, le=30)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
+    cat: CatalogueDep,
+    tiles: TileServiceDep,
     service: ServiceQuery = None,
     classification: ClassificationQuery = None,
     tier: TierQuery = None,
 ) -> Response:
-    tiles = tile_service(request)
-    cat = await tiles.catalogue()
     req = tiles.resolve(cat, layer, z, x, y, classification, tier, service)
-    tile = await tiles.tile(req)
+    tile = await tiles.tile(cat, req)
     return _tile_response(request, tile, tiles.settings.tile_cache_control)
 
 
@@ -106,20 +99,19 @@ async def get_tilejson(
     request: Request,
     layer: LayerPath,
     settings: SettingsDep,
+    cat: CatalogueDep,
     service: ServiceQuery = None,
     classification: ClassificationQuery = None,
     tier: TierQuery = None,
 ) -> dict[str, Any]:
-    tiles = tile_service(request)
-    tl = layer_or_404(layer)
-    cat = await tiles.catalogue()
-    tiles._check_names(cat, tl.levels, classification, tier, service)
+    tl = cat.layer_or_404(layer)
+    cat.check_names(tl.levels, classification, tier, service)
     params = {
         k: v for k, v in (("service", service), ("classification", classification), ("tier", tier)) if v
     }
     query = f"?{urlencode(params)}" if params else ""
     base = str(request.base_url).rstrip("/")
-    bounds = cat.bbox(tl.levels) or [-180.0, -85.0511, 180.0, 85.0511]
+    bounds = list(cat.bbox(tl.levels) or (-180.0, -85.0511, 180.0, 85.0511))
     bounds = [
         round(max(bounds[0], -180), 6),
         round(max(bounds[1], -85.0511), 6),
@@ -154,20 +146,19 @@ async def get_tilejson(
 
 @router.get("/{layer}/legend.json", summary="What a tile draws at a zoom: classes and colours, demand bands")
 async def get_legend(
-    request: Request,
     layer: LayerPath,
     settings: SettingsDep,
+    store: StoreDep,
+    cat: CatalogueDep,
+    tiles: TileServiceDep,
     z: Annotated[int, Query(ge=0, le=30)] = 0,
     service: ServiceQuery = None,
     classification: ClassificationQuery = None,
     tier: TierQuery = None,
 ) -> dict[str, Any]:
-    tiles = tile_service(request)
-    cat = await tiles.catalogue()
-    tl = layer_or_404(layer)
     n = 1 << min(z, settings.max_zoom)
     req = tiles.resolve(cat, layer, z, n // 2, n // 2, classification, tier, service)
-    level = level_for_zoom(tl, z, settings)
+    tl, level = req.layer, req.level
     out: dict[str, Any] = {
         "layer": tl.name,
         "level": level,
@@ -180,15 +171,17 @@ async def get_legend(
     }
     if req.tier:
         for cid in req.classifications:
-            out["classes"] += await tiles.store.fetch(q.LEGEND_CLASSES, cid, req.tier)
+            out["classes"] += [
+                asdict(c) for c in await store.fetch_as(q.LegendClassRow, q.legend_classes(cid, req.tier))
+            ]
     if req.service is not None:
         modelled = [cid for cid in req.classifications if req.service in cat.services.get(cid, {})]
         if not modelled:
             raise NotFound(f"service {req.service} has no modelled demand at level {level!r}")
         edges = {
             cid: {
-                r["scheme"]: json.loads(r["edges"])
-                for r in await tiles.store.fetch(q.LEGEND_BANDS, cid, req.service, level)
+                r.scheme: json.loads(r.edges)
+                for r in await store.fetch_as(q.BandEdgesRow, q.legend_bands(cid, req.service, level))
             }
             for cid in modelled
         }

@@ -1,4 +1,4 @@
-"""Made tiles with their ETag and gzip copy, and the in-process LRU that keeps them.
+"""Made tiles with their ETag and gzip copy, and the in-process LRU that keeps them, bounded in bytes.
 
 The ETag hashes the data version with the tile bytes, so a reload changes every ETag even
 where a tile's bytes stay the same; the cache itself is dropped when the version changes.
@@ -39,11 +39,23 @@ def make_tile(body: bytes | None, version: str, level: str, features: int, cappe
     return Tile(body, gzipped, f'"{digest}"', level, features, capped)
 
 
-class TileCache:
-    """A least-recently-used map of tiles; size 0 keeps nothing."""
+ENTRY_BYTES = 200  # what an entry costs beyond its bytes (key, objects): empty tiles count too
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+
+def tile_bytes(tile: Tile) -> int:
+    """Memory a cached tile is charged: its body, its gzip copy and a fixed overhead."""
+    return len(tile.body) + len(tile.gzipped or b"") + ENTRY_BYTES
+
+
+class TileCache:
+    """A least-recently-used map of tiles bounded by their bytes; a bound of 0 keeps nothing.
+
+    A tile larger than the whole bound is not kept.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._tiles: OrderedDict[Hashable, Tile] = OrderedDict()
 
     def get(self, key: Hashable) -> Tile | None:
@@ -53,15 +65,24 @@ class TileCache:
         return tile
 
     def put(self, key: Hashable, tile: Tile) -> None:
-        if self.size <= 0:
+        size = tile_bytes(tile)
+        if size > self.max_bytes:
             return
+        old = self._tiles.pop(key, None)
+        if old is not None:
+            self.bytes -= tile_bytes(old)
         self._tiles[key] = tile
-        self._tiles.move_to_end(key)
-        while len(self._tiles) > self.size:
-            self._tiles.popitem(last=False)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            _, evicted = self._tiles.popitem(last=False)
+            self.bytes -= tile_bytes(evicted)
 
     def clear(self) -> None:
         self._tiles.clear()
+        self.bytes = 0
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._tiles
 
     def __len__(self) -> int:
         return len(self._tiles)

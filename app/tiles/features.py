@@ -7,9 +7,7 @@ from typing import Any
 
 import orjson
 
-from app.tiles.service import DataCatalogue, LevelClassification
-from core.errors import BadRequest, NotFound
-from core.levels import BY_NAME
+from core.errors import BadRequest
 from core.store.queries.features import PROPERTIES
 
 
@@ -46,35 +44,6 @@ def parse_properties(text: str | None) -> list[str] | None:
     if unknown:
         raise BadRequest(f"unknown properties {unknown}; known: {', '.join(PROPERTIES)}")
     return names
-
-
-def level_or_404(cat: DataCatalogue, level: str) -> str:
-    """A level the store holds areas of."""
-    if level not in BY_NAME:
-        raise NotFound(f"unknown level {level!r}; known: {', '.join(BY_NAME)}")
-    if level not in cat.extents:
-        raise NotFound(f"no areas of level {level!r} are loaded")
-    return level
-
-
-def classifications_at(
-    cat: DataCatalogue, level: str, requested: str | None, tier: str | None = None
-) -> tuple[list[str], str | None]:
-    """Classifications to describe a level with (the requested one, else all, default first) and the tier."""
-    options = [c for c in cat.classifications.get(level, []) if c.tiers]
-    chosen: list[LevelClassification] = options
-    if requested is not None:
-        chosen = [c for c in options if c.classification_id == requested]
-        if not chosen:
-            raise NotFound(f"classification {requested!r} has no predominant classes at level {level!r}")
-    if not chosen:
-        if tier is not None:
-            raise BadRequest(f"no classification is built for level {level!r}, so no tier applies")
-        return [], None
-    if tier is not None and not any(tier in c.tiers for c in chosen):
-        known = sorted({t for c in chosen for t in c.tiers})
-        raise BadRequest(f"unknown tier {tier!r}; known tiers: {', '.join(known)}")
-    return [c.classification_id for c in chosen], tier or chosen[0].tiers[0]
 
 
 def properties_of(row: dict[str, Any], keep: list[str] | None = None) -> dict[str, Any]:

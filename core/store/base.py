@@ -21,6 +21,7 @@ from geoalchemy2 import Geometry
 from core.errors import StoreError
 from core.store import schema
 from core.store.sql import Binds, Query, as_query, rows_as
+from core.store.tile_source import TileSource
 
 Params = Sequence[Any]
 T = TypeVar("T")
@@ -198,9 +199,10 @@ class Writer(abc.ABC):
 
 
 class Reader(abc.ABC):
-    """Read access for the web server."""
+    """Read access for the web server; ``tiles`` draws vector tiles for its backend."""
 
     backend: str
+    tiles: TileSource
 
     async def fetch(self, query: Query | str, *args: Any) -> list[dict[str, Any]]:
         """Rows of a query (or of constant SQL text with positional values) as dicts."""

@@ -31,6 +31,7 @@ from core.store.base import (
     unpivot_columns,
 )
 from core.store.sql import Binds, Query, as_query
+from core.store.tiles_duckdb import DuckTileSource
 
 
 @lru_cache
@@ -209,6 +210,7 @@ class DuckReader(Reader):
         self.con.execute("SET lock_configuration = true")
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self.tiles = DuckTileSource(self)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)

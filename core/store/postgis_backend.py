@@ -25,6 +25,7 @@ from core.store.base import (
     unpivot_columns,
 )
 from core.store.sql import Binds, Query, as_query
+from core.store.tiles_postgis import PostgisTileSource
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ANALYZE_ROWS = 50_000  # bulk inserts at least this large refresh the table's planner statistics
@@ -212,6 +213,7 @@ class PgReader(Reader):
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self.tiles = PostgisTileSource(self)
 
     @classmethod
     async def open(cls, url: str, min_size: int, max_size: int, timeout_ms: int) -> PgReader:

@@ -1,28 +1,102 @@
 """The data view: one row per area with households, predominant class and demand."""
 
-# $1 classification, $2 level, $3 parent or NULL, $4 limit, $5 offset, $6 tier
-AREAS = """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.store.sql import Binds, Query
+
+
+@dataclass(frozen=True)
+class DataAreaRow:
+    code: str
+    name: str | None
+    level: str
+    households: float | None
+    predominant_code: str | None
+    predominant_name: str | None
+    predominant_share: float | None
+    mixed: bool | None
+    total: int
+
+
+def areas(
+    *, classification_id: str, level: str, tier: str | None, parent: str | None, limit: int, offset: int
+) -> Query:
+    """Areas of a level (under ``parent``, any ancestor, when given) with their households and class, paged."""
+    b = Binds()
+    cid = b(classification_id)
+    where = ""
+    if parent is not None:
+        p = b(parent)
+        where = f"""
+  AND (a.parent_code = {p}::text
+       OR (a.level LIKE 'nuts%' AND a.code LIKE {p}::text || '_%')
+       OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
+                  AND l.child_code = a.code AND l.parent_code = {p}::text))"""
+    return b.query(f"""
 SELECT a.code, a.name, a.level, t.households, p.class_code AS predominant_code,
        pc.name AS predominant_name, p.share AS predominant_share, p.mixed,
        COUNT(*) OVER () AS total
 FROM area a
-LEFT JOIN predominant p ON p.classification_id = $1::text AND p.level = a.level
-     AND p.code = a.code AND p.tier = $6::text
+LEFT JOIN predominant p ON p.classification_id = {cid}::text AND p.level = a.level
+     AND p.code = a.code AND p.tier = {b(tier or "")}::text
 LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
-LEFT JOIN area_households t ON t.classification_id = $1::text AND t.level = a.level AND t.code = a.code
-WHERE a.level = $2::text
-  AND ($3::text IS NULL OR a.parent_code = $3::text
-       OR (a.level LIKE 'nuts%' AND a.code LIKE $3::text || '_%')
-       OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
-                  AND l.child_code = a.code AND l.parent_code = $3::text))
+LEFT JOIN area_households t ON t.classification_id = {cid}::text AND t.level = a.level AND t.code = a.code
+WHERE a.level = {b(level)}::text{where}
 ORDER BY a.code
-LIMIT $4 OFFSET $5
-"""
+LIMIT {b(limit)} OFFSET {b(offset)}
+""")
 
-# $1 classification, $2 level, $3 list of area codes, $4 list of lgsl
-DEMAND = """
+
+@dataclass(frozen=True)
+class DemandRow:
+    code: str
+    lgsl: int
+    expected: float | None
+    index: float | None
+    band: str | None
+
+
+def demand(*, classification_id: str, level: str, codes: Sequence[str], lgsls: Sequence[int]) -> Query:
+    """Modelled demand of some areas for some services."""
+    b = Binds()
+    return b.query(f"""
 SELECT d.code, d.lgsl, d.expected, d.demand_index AS index, d.band
 FROM demand d
-WHERE d.classification_id = $1::text AND d.level = $2::text
-  AND d.code = ANY($3::text[]) AND d.lgsl = ANY($4::integer[])
-"""
+WHERE d.classification_id = {b(classification_id)}::text AND d.level = {b(level)}::text
+  AND d.code = ANY({b(list(codes))}::text[]) AND d.lgsl = ANY({b(list(lgsls))}::integer[])
+""")
+
+
+@dataclass(frozen=True)
+class ServiceModelRow:
+    lgsl: int
+    label: str
+    rate: float | None
+
+
+def service_models(classification_id: str) -> Query:
+    """Services modelled under a classification, with their known usage rate (or NULL)."""
+    b = Binds()
+    return b.query(f"""
+SELECT m.lgsl, s.label, m.rate FROM service_model m JOIN service s ON s.lgsl = m.lgsl
+WHERE m.classification_id = {b(classification_id)}::text ORDER BY s.label
+""")
+
+
+@dataclass(frozen=True)
+class BandEdgesRow:
+    scheme: str
+    edges: str  # JSON list of upper bounds
+
+
+def band_edges(classification_id: str, lgsl: int, level: str) -> Query:
+    """A service's demand band edges at a level, per banding scheme."""
+    b = Binds()
+    return b.query(f"""
+SELECT scheme, edges FROM band_edges
+WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
+  AND level = {b(level)}::text
+""")

@@ -1,31 +1,15 @@
 """Features of one level for OGC API – Features and the GeoJSON/CSV export.
 
-Parameters of :func:`features_sql`: ``$1`` level, ``$2`` the classifications to describe areas
-with, most preferred first (an area gets the first it has), ``$3`` tier, ``$4..$7`` bbox west, south, east, north in EPSG:4326 (all NULL for no bbox), ``$8``
-parent code (or NULL), ``$9`` limit, ``$10`` offset, ``$11`` LGSL (or NULL: no demand).
-Rows are ordered by code, so pages are stable; ``total`` counts every match.
+Each area carries its predominant class under the first of the listed classifications it has
+(most preferred first) and, with a service, its modelled demand. Rows are ordered by code, so
+pages are stable; ``total`` counts every match.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 
-from core.store.queries import Dialects, sql_for
-
-_IN_LIST = Dialects(
-    postgis="p.classification_id = ANY($2::text[])",
-    duckdb="list_contains($2::VARCHAR[], p.classification_id)",
-)
-_PREFERENCE = Dialects(
-    postgis="array_position($2::text[], p.classification_id)",
-    duckdb="list_position($2::VARCHAR[], p.classification_id)",
-)
-
-_ENVELOPE = Dialects(
-    postgis="ST_MakeEnvelope($4::double precision, $5::double precision, $6::double precision, "
-    "$7::double precision, 4326)",
-    duckdb="ST_MakeEnvelope($4::DOUBLE, $5::DOUBLE, $6::DOUBLE, $7::DOUBLE)",
-)
+from core.store.sql import Binds, Dialects, Query
 
 PROPERTIES = (
     "code",
@@ -45,52 +29,120 @@ PROPERTIES = (
     "band",
 )
 
+BBox = tuple[float, float, float, float]
 
-@lru_cache(maxsize=8)
-def features_sql(backend: str, with_geometry: bool) -> str:
-    """Areas of a level with their predominant class (and demand), filtered and paged."""
+
+def _listed(ids: str) -> tuple[Dialects, Dialects]:
+    """``p`` is one of the classifications bound as ``ids``, and its place in that list."""
+    return (
+        Dialects(
+            postgis=f"p.classification_id = ANY({ids}::text[])",
+            duckdb=f"list_contains({ids}::VARCHAR[], p.classification_id)",
+        ),
+        Dialects(
+            postgis=f"array_position({ids}::text[], p.classification_id)",
+            duckdb=f"list_position({ids}::VARCHAR[], p.classification_id)",
+        ),
+    )
+
+
+def _both(make_text: Callable[[str], str]) -> Dialects:
+    """One statement written for each backend by the same function (same placeholders, same order)."""
+    return Dialects(postgis=make_text("postgis"), duckdb=make_text("duckdb"))
+
+
+def features(
+    *,
+    level: str,
+    classifications: Sequence[str],
+    tier: str | None,
+    bbox: BBox | None = None,
+    parent: str | None = None,
+    limit: int,
+    offset: int = 0,
+    service: int | None = None,
+    with_geometry: bool = True,
+) -> Query:
+    """Areas of a level with their predominant class (and demand), filtered by bbox or ancestor, paged.
+
+    Parameters
+    ----------
+    bbox
+        West, south, east, north in EPSG:4326: areas whose outline meets it.
+    parent
+        Any ancestor's code: the direct parent, a NUTS prefix or a linked area.
+    service
+        LGSL code whose modelled demand (index, band) is added; None leaves them NULL.
+    """
+    b = Binds()
+    ids = b(list(classifications))
+    tier_p = b(tier or "")
+    service_p = b(service)
+    level_p = b(level)
+    in_list, preference = _listed(ids)
+    box = tuple(b(float(v)) for v in bbox) if bbox is not None else None
+    parent_p = b(parent) if parent is not None else None
+    limit_p, offset_p = b(limit), b(offset)
     geometry = ", ST_AsGeoJSON(a.geom) AS geometry" if with_geometry else ""
-    envelope = sql_for(_ENVELOPE, backend)
-    return f"""
+
+    def text(backend: str) -> str:
+        where = ""
+        if box is not None:
+            west, south, east, north = box
+            envelope = Dialects(
+                postgis=f"ST_MakeEnvelope({west}::double precision, {south}::double precision, "
+                f"{east}::double precision, {north}::double precision, 4326)",
+                duckdb=f"ST_MakeEnvelope({west}::DOUBLE, {south}::DOUBLE, {east}::DOUBLE, {north}::DOUBLE)",
+            ).for_backend(backend)
+            where += f"""
+    AND a.maxx >= {west} AND a.minx <= {east} AND a.maxy >= {south} AND a.miny <= {north}
+    AND ST_Intersects(a.geom, {envelope})"""
+        if parent_p is not None:
+            where += f"""
+    AND (a.parent_code = {parent_p}::text
+         OR (a.level LIKE 'nuts%' AND a.code LIKE {parent_p}::text || '_%')
+         OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
+                    AND l.child_code = a.code AND l.parent_code = {parent_p}::text))"""
+        return f"""
 SELECT f.*, COUNT(*) OVER () AS total
 FROM (
   SELECT DISTINCT ON (a.code) a.code, a.name, a.level, a.country, a.parent_code, p.households,
          p.classification_id, p.class_code, pc.name AS class_name, pc.colour, p.share, p.margin,
          p.mixed, d.demand_index, d.band, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy{geometry}
   FROM area a
-  LEFT JOIN predominant p ON {sql_for(_IN_LIST, backend)} AND p.level = a.level AND p.code = a.code
-       AND p.tier = $3::text
+  LEFT JOIN predominant p ON {in_list.for_backend(backend)} AND p.level = a.level AND p.code = a.code
+       AND p.tier = {tier_p}::text
   LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
-  LEFT JOIN demand d ON d.classification_id = p.classification_id AND d.lgsl = $11::integer
+  LEFT JOIN demand d ON d.classification_id = p.classification_id AND d.lgsl = {service_p}::integer
        AND d.level = a.level AND d.code = a.code
-  WHERE a.level = $1::text
-    AND ($4::double precision IS NULL OR (a.maxx >= $4::double precision AND a.minx <= $6::double precision
-         AND a.maxy >= $5::double precision AND a.miny <= $7::double precision
-         AND ST_Intersects(a.geom, {envelope})))
-    AND ($8::text IS NULL OR a.parent_code = $8::text
-         OR (a.level LIKE 'nuts%' AND a.code LIKE $8::text || '_%')
-         OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
-                    AND l.child_code = a.code AND l.parent_code = $8::text))
-  ORDER BY a.code, {sql_for(_PREFERENCE, backend)}
+  WHERE a.level = {level_p}::text{where}
+  ORDER BY a.code, {preference.for_backend(backend)}
 ) f
 ORDER BY f.code
-LIMIT $9::integer OFFSET $10::integer
+LIMIT {limit_p}::integer OFFSET {offset_p}::integer
 """
 
+    return b.query(_both(text))
 
-# One area: $1 level, $2 code, $3 classifications (preferred first), $4 tier
-@lru_cache(maxsize=2)
-def feature_sql(backend: str) -> str:
-    in_list = sql_for(_IN_LIST, backend).replace("$2", "$3")
-    preference = sql_for(_PREFERENCE, backend).replace("$2", "$3")
-    return f"""
+
+def feature(*, level: str, code: str, classifications: Sequence[str], tier: str | None) -> Query:
+    """One area with its predominant class under the first listed classification it has."""
+    b = Binds()
+    level_p, code_p, ids, tier_p = b(level), b(code), b(list(classifications)), b(tier or "")
+    in_list, preference = _listed(ids)
+
+    def text(backend: str) -> str:
+        return f"""
 SELECT a.code, a.name, a.level, a.country, a.parent_code, p.households, p.classification_id,
        p.class_code, pc.name AS class_name, pc.colour, p.share, p.margin, p.mixed,
        a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy, ST_AsGeoJSON(a.geom) AS geometry
 FROM area a
-LEFT JOIN predominant p ON {in_list} AND p.level = a.level AND p.code = a.code AND p.tier = $4::text
+LEFT JOIN predominant p ON {in_list.for_backend(backend)} AND p.level = a.level AND p.code = a.code
+     AND p.tier = {tier_p}::text
 LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
-WHERE a.level = $1::text AND a.code = $2::text
-ORDER BY {preference} NULLS LAST
+WHERE a.level = {level_p}::text AND a.code = {code_p}::text
+ORDER BY {preference.for_backend(backend)} NULLS LAST
 LIMIT 1
 """
+
+    return b.query(_both(text))

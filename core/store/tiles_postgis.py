@@ -1,0 +1,118 @@
+"""PostGIS tiles: one statement per request, shaped for the planner.
+
+From ``area``: the candidate areas first (GiST probe on the level's geometry, ``LIMIT`` cap + 1),
+each with a lateral index probe for its predominant class (the preferred classification
+first when several are listed); names and colours joined once afterwards; one aggregate, so
+``ST_AsMVTGeom`` runs once per area. From ``tile_area``: the class is inline, the level and band
+are written into the text so PostgreSQL picks the band's partial index. The layer, level and
+band come from the start-up catalogue (checked by :class:`~core.store.tile_source.TileQuery`),
+every value is bound.
+"""
+
+from __future__ import annotations
+
+from core.store.sql import Binds, Query
+from core.store.tile_source import SqlTileSource, TileQuery
+from core.tiling import BUFFER, EXTENT, geometry_column
+
+_CLASS_COLUMNS = "s.code, s.name, s.level, s.households, s.class_code, pc.name AS class_name, pc.colour, s.share, s.margin, s.mixed"
+_INLINE_COLUMNS = (
+    "s.code, s.name, s.level, s.households, s.class_code, s.class_name, s.colour, s.share, s.margin, s.mixed"
+)
+
+
+def _envelope(b: Binds, q: TileQuery) -> str:
+    return f"WITH env AS (SELECT ST_TileEnvelope({b(q.z)}::integer, {b(q.x)}::integer, {b(q.y)}::integer) AS box)"
+
+
+def _near(column: str) -> str:
+    """Rows whose geometry touches the tile or its buffer (uses the GiST index)."""
+    return f"{column} && ST_Expand(env.box, (ST_XMax(env.box) - ST_XMin(env.box)) * {BUFFER / EXTENT})"
+
+
+def _demand(b: Binds, q: TileQuery) -> tuple[str, str]:
+    """The demand join and its columns when a service is drawn."""
+    if q.service is None:
+        return "", ""
+    join = (
+        f"\n  LEFT JOIN demand d ON d.classification_id = s.classification_id AND d.lgsl = {b(q.service)}::integer"
+        "\n       AND d.level = s.level AND d.code = s.code"
+    )
+    return join, ", d.demand_index, d.band"
+
+
+def area_tile(q: TileQuery, keep: int) -> Query:
+    """A tile drawn from ``area`` and ``predominant``."""
+    b = Binds()
+    env = _envelope(b, q)
+    column = geometry_column(q.level, q.z)
+    ids = b(list(q.classifications))
+    if len(q.classifications) > 1:
+        pick, order = (
+            f"p.classification_id = ANY({ids}::text[])",
+            f"ORDER BY array_position({ids}::text[], p.classification_id) LIMIT 1",
+        )
+    else:
+        pick, order = f"p.classification_id = ({ids}::text[])[1]", ""
+    tier = b(q.tier or "")
+    limit = b(keep)
+    demand, extra = _demand(b, q)
+    sql = f"""
+{env}
+SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+FROM (
+  SELECT {_CLASS_COLUMNS}{extra},
+         ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
+  FROM (
+    SELECT a.code, a.name, a.level, a.{column} AS g, p.classification_id, p.households, p.class_code,
+           p.share, p.margin, p.mixed
+    FROM area a CROSS JOIN env
+    LEFT JOIN LATERAL (
+      SELECT p.classification_id, p.households, p.class_code, p.share, p.margin, p.mixed
+      FROM predominant p
+      WHERE {pick} AND p.level = a.level AND p.code = a.code AND p.tier = {tier}::text
+      {order}
+    ) p ON true
+    WHERE a.level = '{q.level}'
+      AND {_near(f"a.{column}")}
+    LIMIT {limit}::integer
+  ) s
+  CROSS JOIN env
+  LEFT JOIN profile_class pc ON pc.classification_id = s.classification_id AND pc.code = s.class_code{demand}
+) t
+"""
+    return b.query(sql)
+
+
+def serving_tile(q: TileQuery, keep: int) -> Query:
+    """A tile drawn from ``tile_area``: one index scan of the band, the class inline."""
+    b = Binds()
+    env = _envelope(b, q)
+    limit = b(keep)
+    demand, extra = _demand(b, q)
+    sql = f"""
+{env}
+SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+FROM (
+  SELECT {_INLINE_COLUMNS}{extra},
+         ST_AsMVTGeom(s.geom, env.box, {EXTENT}, {BUFFER}, true) AS geom
+  FROM (
+    SELECT a.*
+    FROM tile_area a CROSS JOIN env
+    WHERE a.level = '{q.level}' AND a.max_zoom = {int(q.serving_band or 0)}
+      AND {_near("a.geom")}
+    LIMIT {limit}::integer
+  ) s
+  CROSS JOIN env{demand}
+) t
+"""
+    return b.query(sql)
+
+
+class PostgisTileSource(SqlTileSource):
+    """Tiles drawn by PostGIS (``ST_AsMVT``) through the reader's pool."""
+
+    def statement(self, query: TileQuery, keep: int) -> Query:
+        if query.serving_band is not None:
+            return serving_tile(query, keep)
+        return area_tile(query, keep)

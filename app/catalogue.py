@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.tiles.layers import LAYERS, TileLayer
-from core.errors import BadRequest, NotFound
+from core.errors import BadRequest, NotFound, NotReady
 from core.levels import BY_NAME
 from core.settings import Settings
 from core.store import Reader
@@ -45,9 +45,16 @@ class LevelClassification:
     """A classification with predominant classes at a level; ``tiers`` coarsest first."""
 
     classification_id: str
+    name: str
+    base_level: str  # the level its classes are assigned at (oa, nuts3)
     tiers: tuple[str, ...]
     attribution: str | None
     default: bool  # the level's default: the first listed with a tier
+
+    @property
+    def population_based(self) -> bool:
+        """NUTS-based classifications count people, not households."""
+        return self.base_level.startswith("nuts")
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,21 @@ class Catalogue:
             tier = None
         return ClassificationChoice(tuple(c.classification_id for c in chosen), tier or chosen[0].tiers[0])
 
+    def classification_at(self, level: str, classification: str | None = None) -> LevelClassification:
+        """The one classification describing ``level`` for a request (see :meth:`choose`).
+
+        Raises
+        ------
+        NotFound
+            The requested classification is not built at the level.
+        NotReady
+            No classification is built at the level yet.
+        """
+        choice = self.choose(level, classification)
+        if choice.classification_id is None:
+            raise NotReady(f"no classification is built for level {level!r}: run `insight build all`")
+        return next(c for c in self.classifications[level] if c.classification_id == choice.classification_id)
+
     def check_names(
         self,
         levels: tuple[str, ...],
@@ -194,7 +216,11 @@ async def read_catalogue(store: Reader, version: str) -> Catalogue:
         tiers = tuple(t for t in str(row.tiers or "").split(",") if t)
         listed = by_level.setdefault(row.level, [])
         default = bool(tiers) and not any(c.default for c in listed)
-        listed.append(LevelClassification(row.classification_id, tiers, row.attribution, default))
+        listed.append(
+            LevelClassification(
+                row.classification_id, row.name, row.base_level, tiers, row.attribution, default
+            )
+        )
     services: dict[str, dict[int, str]] = {}
     for s in await store.fetch_as(q.ModelledServiceRow, q.modelled_services()):
         services.setdefault(s.classification_id, {})[int(s.lgsl)] = s.label

@@ -14,17 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.catalogue import LevelClassification
 from app.lookup import summary
 from core.store import Reader
 from core.store.keyed import rows_by_key
 from core.store.queries import areas as q
-from core.store.queries.areas import (
-    AreaRow,
-    LevelClassificationRow,
-    ShareRow,
-    SummaryRow,
-    VariableRow,
-)
+from core.store.queries.areas import AreaRow, ShareRow, SummaryRow, VariableRow
 from geo.similarity import ShareIndex, similarity
 
 
@@ -110,10 +105,10 @@ def _nearest_on_variables(matrix: ShareMatrix, row: int, k: int, metric: str) ->
 
 
 async def similar_areas(
-    store: Reader, area: AreaRow, classification: LevelClassificationRow, k: int, metric: str
+    store: Reader, area: AreaRow, classification: LevelClassification, k: int, metric: str
 ) -> dict[str, Any]:
     cid = classification.classification_id
-    tiers = classification.tier_list
+    tiers = classification.tiers
     tier = tiers[-1]  # finest tier: the most telling mix
     base = {
         "code": area.code,

@@ -209,8 +209,8 @@ def _catalogue() -> Any:
     from app.catalogue import Catalogue, LevelClassification, LevelExtent
 
     both = (
-        LevelClassification("oac2021", ("supergroup", "group"), "ONS", True),
-        LevelClassification("leeds", ("supergroup",), None, False),
+        LevelClassification("oac2021", "OAC 2021", "oa", ("supergroup", "group"), "ONS", True),
+        LevelClassification("leeds", "Leeds OAC 2011", "oa", ("supergroup",), None, False),
     )
     return Catalogue(
         "v1",

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from app.deps import SettingsDep, StoreDep
-from app.lookup import area_or_404, classification_for, classifications_at, summary
+from app.deps import CatalogueDep, SettingsDep, StoreDep
+from app.lookup import area_or_404, summary
 from app.models import AreaDemand, AreaDetail, AreaPage, Metric, SimilarAreas
 from app.similar import similar_areas
 from core.errors import LimitExceeded
@@ -52,6 +52,7 @@ async def search_areas(
 async def get_area(
     code: CodePath,
     store: StoreDep,
+    cat: CatalogueDep,
     level: LevelQuery = None,
     classification: ClassificationQuery = None,
 ) -> dict[str, Any]:
@@ -66,15 +67,14 @@ async def get_area(
         "mix": {},
         "predominant": {},
     }
-    candidates = await classifications_at(store, area.level)
-    if not candidates and classification is None:
+    if not cat.classifications.get(area.level) and classification is None:
         return out
-    chosen = await classification_for(store, area.level, classification)
+    chosen = cat.classification_at(area.level, classification)
     cid = chosen.classification_id
     out["classification"] = {"id": cid, "name": chosen.name, "attribution": chosen.attribution}
-    out["households_basis"] = "population" if chosen.base_level.startswith("nuts") else "households"
+    out["households_basis"] = "population" if chosen.population_based else "households"
     mix_rows = await store.fetch_as(ClassMixRow, q.mix(cid, area.level, area.code))
-    tiers = chosen.tier_list
+    tiers = chosen.tiers
     for tier in tiers:
         rows = [r for r in mix_rows if r.tier == tier]
         total = sum(float(r.households) for r in rows)
@@ -107,11 +107,12 @@ async def get_area(
 async def get_area_demand(
     code: CodePath,
     store: StoreDep,
+    cat: CatalogueDep,
     level: LevelQuery = None,
     classification: ClassificationQuery = None,
 ) -> dict[str, Any]:
     area = await area_or_404(store, code, level)
-    chosen = await classification_for(store, area.level, classification)
+    chosen = cat.classification_at(area.level, classification)
     rows = await store.fetch_as(DemandRow, q.demand(chosen.classification_id, area.level, area.code))
     return {
         "code": area.code,
@@ -132,6 +133,7 @@ async def get_similar_areas(
     code: CodePath,
     store: StoreDep,
     settings: SettingsDep,
+    cat: CatalogueDep,
     k: Annotated[int, Query(ge=1)] = 10,
     metric: Metric = "hellinger",
     level: LevelQuery = None,
@@ -140,5 +142,5 @@ async def get_similar_areas(
     if k > settings.max_similar:
         raise LimitExceeded(f"k {k} exceeds the maximum {settings.max_similar}")
     area = await area_or_404(store, code, level)
-    chosen = await classification_for(store, area.level, classification)
+    chosen = cat.classification_at(area.level, classification)
     return await similar_areas(store, area, chosen, k, metric)

@@ -256,29 +256,3 @@ LEFT JOIN predominant p ON p.classification_id = {cid}::text AND p.level = a.lev
 LEFT JOIN profile_class pc ON pc.classification_id = {cid}::text AND pc.code = p.class_code
 WHERE a.level = {b(level)}::text
 """)
-
-
-@dataclass(frozen=True)
-class LevelClassificationRow:
-    classification_id: str
-    name: str
-    tiers: str
-    attribution: str | None
-    base_level: str
-
-    @property
-    def tier_list(self) -> list[str]:
-        return [t for t in self.tiers.split(",") if t]
-
-
-def classifications_at_level(level: str) -> Query:
-    """Classifications with compositions at a level, the UK default first, then Europe's."""
-    b = Binds()
-    return b.query(f"""
-SELECT c.classification_id, c.name, c.tiers, c.attribution, c.base_level
-FROM classification c
-WHERE EXISTS (SELECT 1 FROM area_households k WHERE k.classification_id = c.classification_id
-              AND k.level = {b(level)}::text)
-ORDER BY (c.classification_id = 'oac2021') DESC, (c.classification_id = 'eunuts3') DESC,
-         c.classification_id
-""")

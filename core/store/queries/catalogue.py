@@ -187,14 +187,3 @@ SELECT scheme, edges FROM band_edges
 WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
   AND level = {b(level)}::text
 """)
-
-
-# Kept for the data view until it reads the catalogue's typed rows.
-MODELLED_FOR = """
-SELECT m.lgsl, s.label, m.rate FROM service_model m JOIN service s ON s.lgsl = m.lgsl
-WHERE m.classification_id = $1::text ORDER BY s.label
-"""
-BAND_EDGES = """
-SELECT scheme, edges FROM band_edges
-WHERE classification_id = $1::text AND lgsl = $2::integer AND level = $3::text
-"""

@@ -37,6 +37,8 @@ class LevelClassificationRow:
 
     level: str
     classification_id: str
+    name: str
+    base_level: str
     tiers: str | None
     attribution: str | None
 
@@ -47,7 +49,7 @@ def level_classifications() -> Query:
     Reads the tables under the ``predominant`` view, without spreading base areas over their tiers.
     """
     return Query("""
-SELECT p.level, p.classification_id, c.tiers, c.attribution,
+SELECT p.level, p.classification_id, c.name, c.base_level, c.tiers, c.attribution,
        (c.classification_id = 'oac2021') AS uk_default, (c.classification_id = 'eunuts3') AS eu_default
 FROM (SELECT DISTINCT classification_id, level FROM predominant_area
       UNION SELECT DISTINCT classification_id, level FROM base_composition WHERE households > 0) p

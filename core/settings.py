@@ -34,8 +34,8 @@ class Settings(BaseSettings):
         10.0,
         gt=0,
         le=600,
-        description="How long a request waits for a pooled PostGIS connection before the store "
-        "counts as unavailable (503).",
+        description="How long a request waits for a pooled PostGIS connection (or for the "
+        "embedded workspace's writer) before the store counts as unavailable (503).",
     )
     workspace_path: Path | None = Field(
         None,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
 
-from core.errors import StoreError, StoreQueryError
+from core.errors import StoreError, StoreQueryError, StoreUnavailable
 from core.settings import Settings
 from core.store import Reader, council_scope, open_reader, open_writer
 from core.store.sql import Binds, Dialects, Query
@@ -172,6 +173,26 @@ async def test_concurrent_units_of_work_all_commit(small: Settings) -> None:
     finally:
         await store.close()
     assert len(rows) == len(AREAS)
+
+
+async def test_a_busy_write_path_is_unavailable_after_the_acquire_timeout(small: Settings) -> None:
+    """A unit of work waits for a connection (PostGIS, a pool of one here) or for the workspace
+    writer (DuckDB) at most ``pool_acquire_timeout_s``, then the store counts as unavailable."""
+    update = {"pool_min_size": 1, "pool_max_size": 1, "pool_acquire_timeout_s": 0.3}
+    store = await open_reader(small.model_copy(update=update))
+    try:
+        async with store.unit_of_work() as holder:
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                async with store.unit_of_work():
+                    pass
+            waited = time.monotonic() - started
+            await holder.bump_data_version(council_scope("trafford"))  # the holder carries on
+        version = await store.data_version(council_scope("trafford"))
+    finally:
+        await store.close()
+    assert 0.25 <= waited < 3
+    assert version != "empty"
 
 
 async def test_read_only_reader_has_no_write_path(small: Settings) -> None:

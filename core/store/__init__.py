@@ -50,6 +50,7 @@ async def open_reader(settings: Settings, *, writable: bool = True) -> Reader:
             workspace=settings.workspace_file,
             statement_timeout_ms=settings.statement_timeout_ms,
             writable=writable,
+            acquire_timeout_s=settings.pool_acquire_timeout_s,
         )
     from core.store.postgis_backend import PgReader
 

@@ -170,6 +170,9 @@ class DuckReader(Reader):
     writable
         ``False`` opens no workspace (nothing created or locked) and refuses units of work:
         for tools that only read, even beside a running server.
+    acquire_timeout_s
+        Longest a unit of work waits for the writer lock before the store counts as
+        unavailable.
     """
 
     backend = "duckdb"
@@ -182,8 +185,10 @@ class DuckReader(Reader):
         workspace: Path | None = None,
         statement_timeout_ms: int = 10_000,
         writable: bool = True,
+        acquire_timeout_s: float = 10.0,
     ) -> None:
         self.path = path
+        self.acquire_timeout_s = acquire_timeout_s
         self.workspace_path = (workspace or default_workspace_path(path)) if writable else None
         self.timeout_s = statement_timeout_ms / 1000
         self.con = connect(path, read_only=True)
@@ -233,7 +238,13 @@ class DuckReader(Reader):
         """One write transaction on the workspace, under the writer lock."""
         if self.workspace_path is None:
             raise StoreError("this embedded store was opened read-only (no workspace)")
-        async with self._write_lock:
+        try:
+            await asyncio.wait_for(self._write_lock.acquire(), self.acquire_timeout_s)
+        except TimeoutError as exc:
+            raise StoreUnavailable(
+                f"the workspace writer stayed busy for {self.acquire_timeout_s:g} s"
+            ) from exc
+        try:
             if self._writer is None:
                 self._writer = Cursor(self._new_cursor())
                 self._cursors.append(self._writer)
@@ -248,6 +259,8 @@ class DuckReader(Reader):
                 raise
             finally:
                 uow.ended = True
+        finally:
+            self._write_lock.release()
 
     async def close(self) -> None:
         self._idle.clear()

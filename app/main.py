@@ -2,32 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from app.errors import install_error_handlers
+from app.catalogue import catalogue_lifespan
+from app.errors import RequestIdMiddleware, install_error_handlers
 from app.routers import areas, catalogue, data, export, levels, ogc, web
 from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
-from core.store import open_reader
+from core.store import Reader, open_reader
 
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
 ROUTERS += [tile_routes.router, ogc.router, export.router]
 
+StoreFactory = Callable[[Settings], Awaitable[Reader]]
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the store is opened in the lifespan and kept on ``app.state``."""
+
+def create_app(settings: Settings | None = None, store_factory: StoreFactory = open_reader) -> FastAPI:
+    """Build the app; the lifespan opens the store and reads the catalogue (``app.state``).
+
+    Parameters
+    ----------
+    settings
+        Defaults to the environment's (``INSIGHT_*``).
+    store_factory
+        Opens the store from the settings (:func:`core.store.open_reader`); tests pass a
+        factory of a store that fails on purpose.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = await open_reader(settings)
+        app.state.store = await store_factory(settings)
         try:
-            yield
+            async with catalogue_lifespan(app):
+                yield
         finally:
             await app.state.store.close()
 
@@ -39,10 +52,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestIdMiddleware)  # outermost: ids every answer, errors included
     for router in ROUTERS:
         app.include_router(router)
     return app

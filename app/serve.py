@@ -9,9 +9,17 @@ from core.settings import Settings
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:
-    """Serve ``create_app(settings)``; several workers need a multi-process-safe store."""
+    """Serve ``create_app(settings)``.
+
+    Several workers need PostGIS: the embedded store is served by a single process, which
+    holds the read-write lock on its workspace file (the national file is opened read-only)
+    and runs units of work one at a time behind its writer lock.
+    """
     if workers > 1 and settings.backend == "duckdb":
-        raise SystemExit("several workers need PostGIS: the embedded store has one reader")
+        raise SystemExit(
+            "several workers need PostGIS: the embedded store is served by one process, "
+            "which owns its workspace file"
+        )
     if workers > 1:
         uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level)
     else:

@@ -13,7 +13,7 @@ from core.store.queries import levels as q
 
 
 async def _collect(settings: Settings) -> dict[str, Any]:
-    store = await open_reader(settings)
+    store = await open_reader(settings, writable=False)
     try:
         counts = await store.fetchrow(qi.service_counts()) or {}
         return {

@@ -45,3 +45,10 @@ class StoreUnavailable(StoreError):
 
 class StoreTimeout(StoreError):
     """A statement ran past the configured statement timeout and was cancelled."""
+
+
+class StoreQueryError(StoreError):
+    """The store refused a statement: a fault in the query or the schema, not in the request.
+
+    Raised in place of the backend's own exception types, which never leave the store.
+    """

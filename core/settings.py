@@ -33,6 +33,18 @@ class StoreSettings(BaseSettings):
     statement_timeout_ms: int = Field(10_000, ge=100, le=600_000)
     pool_min_size: int = Field(2, ge=1, le=64)
     pool_max_size: int = Field(10, ge=1, le=256)
+    pool_acquire_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="How long a request waits for a pooled PostGIS connection (or for the "
+        "embedded workspace's writer) before the store counts as unavailable (503).",
+    )
+    workspace_path: Path | None = Field(
+        None,
+        description="Read-write workspace file of the embedded store, beside the read-only "
+        "national file (default: <national stem>.workspace.duckdb in the same folder).",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -45,9 +57,11 @@ class StoreSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _pool_ordered(self) -> StoreSettings:
+    def _consistent(self) -> StoreSettings:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("INSIGHT_POOL_MIN_SIZE must not exceed INSIGHT_POOL_MAX_SIZE")
+        if self.backend == "duckdb" and self.workspace_file.resolve() == self.duckdb_path.resolve():
+            raise ValueError("INSIGHT_WORKSPACE_PATH must not be the national store file")
         return self
 
     @property
@@ -58,6 +72,15 @@ class StoreSettings(BaseSettings):
     def duckdb_path(self) -> Path:
         """Filesystem path of the embedded store (``duckdb:///rel`` or ``duckdb:////abs``)."""
         return Path(self.database_url.removeprefix("duckdb:///"))
+
+    @property
+    def workspace_file(self) -> Path:
+        """The embedded store's read-write workspace file (``INSIGHT_WORKSPACE_PATH`` or beside
+        the national file as ``<stem>.workspace.duckdb``)."""
+        if self.workspace_path is not None:
+            return self.workspace_path
+        national = self.duckdb_path
+        return national.with_name(f"{national.stem}.workspace.duckdb")
 
 
 class SourceSettings(BaseSettings):
@@ -76,6 +99,12 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
+    retry_after_s: int = Field(
+        5,
+        ge=0,
+        le=3600,
+        description="Retry-After (seconds) sent with a 503 when the store is unavailable or slow.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 

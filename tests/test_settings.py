@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
@@ -39,3 +41,27 @@ def test_cli_names_the_bad_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(cli, ["info"])
     assert result.exit_code == 2
     assert "INSIGHT_DATABASE_URL" in result.output
+
+
+def test_workspace_sits_beside_the_national_file_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INSIGHT_WORKSPACE_PATH", raising=False)
+    settings = Settings(database_url="duckdb:////srv/insight/national.duckdb")
+    assert settings.workspace_file == Path("/srv/insight/national.workspace.duckdb")
+    monkeypatch.setenv("INSIGHT_WORKSPACE_PATH", "/var/lib/insight/ws.duckdb")
+    assert Settings(database_url="duckdb:////srv/x.duckdb").workspace_file == Path(
+        "/var/lib/insight/ws.duckdb"
+    )
+
+
+def test_workspace_must_not_be_the_national_file() -> None:
+    with pytest.raises(ValidationError, match="WORKSPACE_PATH must not be the national"):
+        Settings(database_url="duckdb:////srv/x.duckdb", workspace_path=Path("/srv/x.duckdb"))
+
+
+def test_fault_settings_have_defaults_and_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INSIGHT_RETRY_AFTER_S", raising=False)
+    assert Settings().retry_after_s == 5 and Settings().pool_acquire_timeout_s == 10.0
+    monkeypatch.setenv("INSIGHT_RETRY_AFTER_S", "30")
+    assert Settings().retry_after_s == 30
+    with pytest.raises(ValidationError):
+        Settings(pool_acquire_timeout_s=0)

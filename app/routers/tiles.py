@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from app.catalogue import catalogue_lifespan
 from app.deps import CatalogueDep, SettingsDep, StoreDep, TileServiceDep
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.cache import Tile
@@ -23,9 +22,7 @@ from app.tiles.layers import FIELDS, SERVICE_FIELDS
 from core.errors import NotFound
 from core.store.queries import tiles as q
 
-# The lifespan reads the catalogue when the app starts (FastAPI runs it after the app's own,
-# which opens the store).
-router = APIRouter(prefix="/tiles", tags=["tiles"], lifespan=catalogue_lifespan)
+router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 

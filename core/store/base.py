@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
@@ -19,9 +19,10 @@ import shapely
 from geoalchemy2 import Geometry
 
 from core.errors import StoreError
-from core.store import schema
+from core.store import schema, versions
 from core.store.sql import Binds, Query, as_query, rows_as
 from core.store.tile_source import TileSource
+from core.store.unit_of_work import UnitOfWork
 
 Params = Sequence[Any]
 T = TypeVar("T")
@@ -167,12 +168,12 @@ class Transaction(abc.ABC):
         return self.insert_frame(table, frame)
 
     def bump_data_version(self) -> None:
-        """Mark the data as changed, so caches keyed on the data version are dropped."""
-        self.execute("DELETE FROM meta WHERE key = 'data_version'")
-        self.execute(
-            "INSERT INTO meta (key, value) VALUES ('data_version', $1)",
-            [pd.Timestamp.now(tz="UTC").strftime("%Y%m%d%H%M%S%f")],
-        )
+        """Mark the national data as changed, so caches keyed on its version are dropped.
+
+        Council scopes are bumped by the server's unit of work, never here.
+        """
+        for query in versions.write_national_version(versions.new_version()):
+            self.execute(query)
 
 
 class Writer(abc.ABC):
@@ -199,7 +200,14 @@ class Writer(abc.ABC):
 
 
 class Reader(abc.ABC):
-    """Read access for the web server; ``tiles`` draws vector tiles for its backend."""
+    """Read access for the web server, its write path (:meth:`unit_of_work`) and its tile
+    source (``tiles``, drawing vector tiles for its backend).
+
+    Failures leave a reader only as domain errors: :class:`~core.errors.StoreUnavailable`
+    (the database cannot be reached now), :class:`~core.errors.StoreTimeout` (a statement ran
+    past ``statement_timeout_ms``) or :class:`~core.errors.StoreQueryError` (the store refused a
+    statement); never as a backend's exception type.
+    """
 
     backend: str
     tiles: TileSource
@@ -223,9 +231,25 @@ class Reader(abc.ABC):
         row = await self.fetchrow(query, *args)
         return None if row is None else next(iter(row.values()))
 
-    async def data_version(self) -> str:
-        value = await self.fetchval("SELECT value FROM meta WHERE key = 'data_version'")
-        return value or "empty"
+    async def data_version(self, scope: str = versions.NATIONAL) -> str:
+        """The current version of a scope's data (``"empty"`` before its first change).
+
+        Parameters
+        ----------
+        scope
+            ``"national"`` (loads and builds) or ``"council:<id>"`` (a council's workspace);
+            see :mod:`core.store.versions`.
+        """
+        value = await self.fetchval(versions.read_version(scope))
+        return value or versions.EMPTY
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A write transaction: ``async with store.unit_of_work() as uow: ...`` commits on
+        success and rolls back on any error (see :mod:`core.store.unit_of_work`).
+
+        Readers opened without a write path (and test doubles) refuse with ``StoreError``.
+        """
+        raise StoreError("this store was opened without a write path")
 
     @abc.abstractmethod
     async def close(self) -> None: ...

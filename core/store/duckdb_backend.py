@@ -1,14 +1,15 @@
 """Embedded store: DuckDB with its spatial extension, loaded from the installed wheel.
 
 One read-write process at a time builds the file (loads, ``insight build``); the server then
-opens it read-only, with external access switched off and the configuration locked.
+opens it read-only, with external access switched off and the configuration locked, and
+writes only to its own workspace file attached beside it (:mod:`core.store.workspace`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import anyio
 import duckdb
 import pandas as pd
 
+from core.errors import StoreUnavailable
 from core.levels import LEVELS
-from core.store import schema
+from core.store import schema, versions
 from core.store.base import (
     Params,
     Reader,
@@ -30,8 +32,12 @@ from core.store.base import (
     prepare_frame,
     unpivot_columns,
 )
+from core.store.duckdb_exec import Cursor, rows, run_bounded
 from core.store.sql import Binds, Query, as_query
 from core.store.tiles_duckdb import DuckTileSource
+from core.store.unit_of_work import UnitOfWork
+from core.store.workspace import attach as attach_workspace
+from core.store.workspace import default_path as default_workspace_path
 
 
 @lru_cache
@@ -198,40 +204,152 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class DuckReader(Reader):
-    """Read-only access; one cursor per worker thread, queries run off the event loop."""
+    """The embedded store for the server: the national file read-only, the workspace read-write.
+
+    The workspace file (:mod:`core.store.workspace`) is attached before external access is
+    switched off and the configuration locked; its write lock belongs to this process, so the
+    embedded store is served by a single server process (``run_server`` refuses several
+    workers). Statements run off the event loop on a pool of cursors, each interrupted after
+    ``statement_timeout_ms`` (:mod:`core.store.duckdb_exec`); units of work take one writer
+    lock, so they run one at a time.
+
+    Parameters
+    ----------
+    path
+        The national file.
+    threads
+        DuckDB worker threads.
+    workspace
+        The workspace file (default ``<stem>.workspace.duckdb`` beside ``path``).
+    statement_timeout_ms
+        Longest a statement may run before it is interrupted.
+    writable
+        ``False`` opens no workspace (nothing created or locked) and refuses units of work:
+        for tools that only read, even beside a running server.
+    acquire_timeout_s
+        Longest a unit of work waits for the writer lock before the store counts as
+        unavailable.
+    """
 
     backend = "duckdb"
 
-    def __init__(self, path: Path, threads: int = 4) -> None:
+    def __init__(
+        self,
+        path: Path,
+        threads: int = 4,
+        *,
+        workspace: Path | None = None,
+        statement_timeout_ms: int = 10_000,
+        writable: bool = True,
+        acquire_timeout_s: float = 10.0,
+    ) -> None:
         self.path = path
+        self.acquire_timeout_s = acquire_timeout_s
+        self.workspace_path = (workspace or default_workspace_path(path)) if writable else None
+        self.timeout_s = statement_timeout_ms / 1000
         self.con = connect(path, read_only=True)
-        self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute("SET enable_external_access = false")
-        self.con.execute("SET lock_configuration = true")
-        self._local = threading.local()
-        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        try:
+            if self.workspace_path is not None:
+                attach_workspace(self.con, self.workspace_path)
+            self.con.execute(f"SET threads = {int(threads)}")
+            self.con.execute("SET enable_external_access = false")
+            self.con.execute("SET lock_configuration = true")
+        except BaseException:
+            self.con.close()
+            raise
+        self._idle: list[Cursor] = []
+        self._cursors: list[Cursor] = []
+        self._writer: Cursor | None = None
+        self._write_lock = asyncio.Lock()
         self.tiles = DuckTileSource(self)
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            cur = self.con.cursor()
-            self._local.cursor = cur
-            self._cursors.append(cur)
-        return cur
+    def _take(self) -> Cursor:
+        if self._idle:
+            return self._idle.pop()
+        cursor = Cursor(self._new_cursor())
+        self._cursors.append(cursor)
+        return cursor
 
-    def fetch_sync(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        cur = self._cursor()
-        result = cur.execute(sql, list(args))
-        names = [d[0] for d in result.description]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.cursor()
+        except duckdb.Error as exc:
+            raise StoreUnavailable(f"embedded store {self.path} is closed: {exc}") from exc
 
     async def _fetch(self, query: Query) -> list[dict[str, Any]]:
-        return await anyio.to_thread.run_sync(
-            lambda: self.fetch_sync(query.text_for(self.backend), *query.params)
-        )
+        cursor = self._take()
+        try:
+            work = rows(query.text_for(self.backend), list(query.params))
+            return await run_bounded(cursor, work, self.timeout_s)
+        finally:
+            self._idle.append(cursor)
+
+    async def data_version(self, scope: str = versions.NATIONAL) -> str:
+        if self.workspace_path is None and not versions.is_national(scope):
+            versions.version_key(scope)  # still refuse a malformed scope
+            return versions.EMPTY
+        return await super().data_version(scope)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One write transaction on the workspace, under the writer lock."""
+        if self.workspace_path is None:
+            raise StoreError("this embedded store was opened read-only (no workspace)")
+        try:
+            await asyncio.wait_for(self._write_lock.acquire(), self.acquire_timeout_s)
+        except TimeoutError as exc:
+            raise StoreUnavailable(
+                f"the workspace writer stayed busy for {self.acquire_timeout_s:g} s"
+            ) from exc
+        try:
+            if self._writer is None:
+                self._writer = Cursor(self._new_cursor())
+                self._cursors.append(self._writer)
+            uow = DuckUnitOfWork(self._writer, self.timeout_s)
+            await uow.run("BEGIN TRANSACTION")
+            try:
+                yield uow
+                await uow.run("COMMIT")
+            except BaseException:
+                if not await uow.rollback():
+                    self._writer = None  # whatever state it is in, the next unit starts afresh
+                raise
+            finally:
+                uow.ended = True
+        finally:
+            self._write_lock.release()
 
     async def close(self) -> None:
-        for cur in self._cursors:
-            cur.close()
+        self._idle.clear()
+        for cursor in self._cursors:
+            cursor.close()
         self.con.close()
+
+
+class DuckUnitOfWork(UnitOfWork):
+    """Statements of one workspace transaction, on the reader's writer cursor."""
+
+    def __init__(self, cursor: Cursor, timeout_s: float) -> None:
+        self.cursor = cursor
+        self.timeout_s = timeout_s
+
+    async def run(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        return await run_bounded(self.cursor, rows(sql, params or []), self.timeout_s)
+
+    async def rollback(self) -> bool:
+        """Roll back, even while the caller is being cancelled; ``False`` if that failed (after
+        a failed commit DuckDB has ended the transaction already)."""
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.run("ROLLBACK")
+            except StoreError:
+                return False
+        return True
+
+    async def execute(self, query: Query) -> None:
+        self.check_open()
+        await self.run(query.text_for("duckdb"), list(query.params))
+
+    async def fetch(self, query: Query) -> list[dict[str, Any]]:
+        self.check_open()
+        return await self.run(query.text_for("duckdb"), list(query.params))

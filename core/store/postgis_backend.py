@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import asyncpg
 import pandas as pd
 import psycopg
 import pyarrow as pa
 
-from core.store import pgcopy, schema
+from core.store import pg_errors, pgcopy, schema
 from core.store.base import (
     Params,
     Reader,
@@ -26,6 +28,7 @@ from core.store.base import (
 )
 from core.store.sql import Binds, Query, as_query
 from core.store.tiles_postgis import PostgisTileSource
+from core.store.unit_of_work import UnitOfWork
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ANALYZE_ROWS = 50_000  # bulk inserts at least this large refresh the table's planner statistics
@@ -209,32 +212,105 @@ def read_meta(url: str, keys: list[str]) -> dict[str, str | None]:
 
 
 class PgReader(Reader):
+    """PostGIS for the server: reads and units of work on one asyncpg pool.
+
+    Any number of server processes may share the database: a unit of work is a transaction on
+    a pooled connection. Every driver failure leaves as a domain error
+    (:mod:`core.store.pg_errors`); a dropped server costs the requests in flight, and the pool
+    reconnects once it is back.
+    """
+
     backend = "postgis"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, acquire_timeout_s: float = 10.0, writable: bool = True) -> None:
         self.pool = pool
+        self.acquire_timeout_s = acquire_timeout_s
+        self.writable = writable
         self.tiles = PostgisTileSource(self)
 
     @classmethod
-    async def open(cls, url: str, min_size: int, max_size: int, timeout_ms: int) -> PgReader:
+    async def open(
+        cls,
+        url: str,
+        min_size: int,
+        max_size: int,
+        timeout_ms: int,
+        acquire_timeout_s: float = 10.0,
+        writable: bool = True,
+    ) -> PgReader:
+        """Open the pool; each session cancels statements after ``timeout_ms`` server-side,
+        and the driver gives up on an answer a little later (a hung network)."""
         try:
             pool = await asyncpg.create_pool(
                 libpq_url(url),
                 min_size=min_size,
                 max_size=max_size,
+                timeout=acquire_timeout_s,
+                command_timeout=timeout_ms / 1000 + 5,
                 server_settings={
                     "statement_timeout": str(timeout_ms),
                     "application_name": "citizen-insight",
                     "jit": "off",
                 },
             )
-        except (OSError, asyncpg.PostgresError) as exc:
-            raise StoreError(f"cannot connect to PostGIS: {exc}") from exc
-        return cls(pool)
+        except pg_errors.BACKEND_ERRORS as exc:
+            error = pg_errors.translate(exc, acquiring=True)
+            raise type(error)(f"cannot connect to PostGIS: {exc}") from exc
+        return cls(pool, acquire_timeout_s, writable)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        conn = await pg_errors.guarded(self.pool.acquire(timeout=self.acquire_timeout_s), acquiring=True)
+        try:
+            yield conn
+        finally:
+            with anyio.CancelScope(shield=True):
+                await pg_errors.guarded(self.pool.release(conn))
 
     async def _fetch(self, query: Query) -> list[dict[str, Any]]:
-        async with self.pool.acquire() as conn:
-            return [dict(r) for r in await conn.fetch(query.text_for(self.backend), *query.params)]
+        async with self._connection() as conn:
+            records = await pg_errors.guarded(
+                conn.fetch(query.text_for(self.backend), *query.params), conn=conn
+            )
+        return [dict(r) for r in records]
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One transaction on a pooled connection."""
+        if not self.writable:
+            raise StoreError("this store was opened without a write path")
+        async with self._connection() as conn:
+            tx = conn.transaction()
+            await pg_errors.guarded(tx.start(), conn=conn)
+            uow = PgUnitOfWork(conn)
+            try:
+                yield uow
+                await pg_errors.guarded(tx.commit(), conn=conn)
+            except BaseException:
+                # a lost or failed connection: the pool resets or drops it on release
+                with anyio.CancelScope(shield=True), contextlib.suppress(*pg_errors.BACKEND_ERRORS):
+                    await tx.rollback()
+                raise
+            finally:
+                uow.ended = True
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+class PgUnitOfWork(UnitOfWork):
+    """Statements of one transaction on one pooled connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def execute(self, query: Query) -> None:
+        self.check_open()
+        await pg_errors.guarded(self.conn.execute(query.text_for("postgis"), *query.params), conn=self.conn)
+
+    async def fetch(self, query: Query) -> list[dict[str, Any]]:
+        self.check_open()
+        records = await pg_errors.guarded(
+            self.conn.fetch(query.text_for("postgis"), *query.params), conn=self.conn
+        )
+        return [dict(r) for r in records]

@@ -23,8 +23,15 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(settings: Settings, timeout_s: float = 30.0) -> Iterator[str]:
-    """Serve ``create_app(settings)`` until the block ends; yields the base URL."""
+    """Serve ``create_app(settings)`` until the block ends; yields the base URL.
+
+    On the embedded store the server gets a workspace file of its own: a workspace belongs to
+    one server, and the test process may have another app open on the same store.
+    """
     port = free_port()
+    if settings.backend == "duckdb" and settings.workspace_path is None:
+        own = settings.duckdb_path.with_name(f"{settings.duckdb_path.stem}.live-{port}.workspace.duckdb")
+        settings = settings.model_copy(update={"workspace_path": own})
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )

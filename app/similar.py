@@ -19,7 +19,7 @@ from app.lookup import summary
 from core.store import Reader
 from core.store.keyed import rows_by_key
 from core.store.queries import areas as q
-from core.store.queries.areas import AreaRow, ShareRow, SummaryRow, VariableRow
+from core.store.queries.areas import AreaRow, SummaryRow
 from geo.similarity import ShareIndex, similarity
 
 
@@ -35,11 +35,13 @@ class ShareMatrix:
 _CACHE: dict[tuple, Any] = {}
 
 
-def _wide(rows: list[Any], column: str, value: str) -> tuple[np.ndarray, np.ndarray]:
-    """Long rows → (row codes, dense matrix) with columns in sorted order."""
-    frame = pd.DataFrame(
-        [(r.code, getattr(r, column), getattr(r, value)) for r in rows], columns=["code", column, value]
-    )
+def _wide(rows: list[dict[str, Any]], column: str, value: str) -> tuple[np.ndarray, np.ndarray]:
+    """Long rows → (row codes, dense matrix) with columns in sorted order.
+
+    The matrices are read as plain rows, not typed ones: a national level is over a million
+    rows, and a dataclass per row would double the first query's time.
+    """
+    frame = pd.DataFrame(rows, columns=["code", column, value])
     r, codes = pd.factorize(frame["code"], sort=True)
     c, _ = pd.factorize(frame[column], sort=True)
     matrix = np.zeros((len(codes), int(c.max()) + 1 if len(c) else 0))
@@ -59,7 +61,7 @@ async def share_matrix(store: Reader, classification_id: str, level: str, tier: 
     key = (id(store), "shares", classification_id, level, tier, await store.data_version())
     if key in _CACHE:
         return _CACHE[key]
-    rows = await store.fetch_as(ShareRow, q.share_vectors(classification_id, level, tier))
+    rows = await store.fetch(q.share_vectors(classification_id, level, tier))
     codes, wide = _wide(rows, "class_code", "households")
     totals = wide.sum(axis=1)
     keep = totals > 0
@@ -74,7 +76,7 @@ async def variable_matrix(store: Reader, classification_id: str) -> ShareMatrix 
     key = (id(store), "variables", classification_id, await store.data_version())
     if key in _CACHE:
         return _CACHE[key]
-    rows = await store.fetch_as(VariableRow, q.area_variables(classification_id))
+    rows = await store.fetch(q.area_variables(classification_id))
     if not rows:
         return _remember(key, None)
     codes, values = _wide(rows, "variable", "value")

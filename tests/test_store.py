@@ -228,3 +228,36 @@ def test_meta_values_are_read_without_a_writer(store_settings: Settings) -> None
         "demo_built_from": "3:17",
         "absent": None,
     }
+
+
+def _classes(codes: list[str], name: str, cid: str = "c1") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"classification_id": cid, "code": codes, "tier": "group", "name": [f"{name} {c}" for c in codes]}
+    )
+
+
+def test_replace_of_a_keyed_table_leaves_exactly_the_new_rows(writer) -> None:
+    """A reload drops keys the new rows lack, updates the rest, adds new ones, and leaves rows
+    outside its scope alone (the embedded store upserts here; PostGIS deletes and inserts)."""
+    with writer.transaction() as tx:
+        tx.insert_frame("profile_class", _classes(["a", "b", "c"], "old"))
+        tx.insert_frame("profile_class", _classes(["a", "z"], "other", cid="c2"))
+    with writer.transaction() as tx:
+        assert tx.replace("profile_class", _classes(["b", "c", "d"], "new"), classification_id="c1") == 3
+    rows = writer.read_frame("SELECT classification_id, code, name FROM profile_class ORDER BY 1, 2")
+    assert rows.values.tolist() == [
+        ["c1", "b", "new b"],
+        ["c1", "c", "new c"],
+        ["c1", "d", "new d"],
+        ["c2", "a", "other a"],
+        ["c2", "z", "other z"],
+    ]
+
+
+def test_replace_refuses_duplicate_keys_and_changes_nothing(writer) -> None:
+    with writer.transaction() as tx:
+        tx.insert_frame("profile_class", _classes(["a"], "old"))
+    with pytest.raises(Exception, match="(?i)duplicate"), writer.transaction() as tx:
+        tx.replace("profile_class", _classes(["b", "b"], "new"), classification_id="c1")
+    rows = writer.read_frame("SELECT code, name FROM profile_class")
+    assert rows.values.tolist() == [["a", "old a"]]

@@ -72,6 +72,10 @@ class DuckTransaction(Transaction):
 
     Tables keep their primary keys: DuckDB (since 1.2; checked with 1.5) accepts deleting
     rows and inserting rows with the same keys in one transaction, which every reload does.
+    Deleting keyed rows is slow in DuckDB, though (its key index deletes row by row: replacing
+    240,000 keyed rows took 15 s, against 0.25 s without the key), so :meth:`replace` on a
+    keyed table deletes only the rows whose keys the new frame no longer has and upserts the
+    rest (0.2 s), with the same outcome.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -86,6 +90,9 @@ class DuckTransaction(Transaction):
         return self.con.execute(query.text_for("duckdb"), list(query.params)).df()
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> int:
+        return self._insert(table, frame, "INSERT")
+
+    def _insert(self, table: str, frame: pd.DataFrame, verb: str) -> int:
         if frame.empty:
             return 0
         columns, prepared = prepare_frame(table, frame)
@@ -94,10 +101,40 @@ class DuckTransaction(Transaction):
         name = "_insight_frame"
         self.con.register(name, _as_arrow(prepared))
         try:
-            self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {name}")
+            self.con.execute(f"{verb} INTO {table} ({', '.join(columns)}) SELECT {select} FROM {name}")
         finally:
             self.con.unregister(name)
         return len(prepared)
+
+    def replace(self, table: str, frame: pd.DataFrame, **equals: Any) -> int:
+        """Make the rows matching ``equals`` exactly ``frame``: stale keys deleted, the rest upserted.
+
+        Falls back to delete-then-insert where the table has no key, the frame lacks a key
+        column, or a frame row lies outside ``equals`` (an upsert could then overwrite a row
+        the reload does not own, where delete-then-insert refuses the duplicate).
+        """
+        check_table(table, list(frame.columns))
+        keys = schema.duckdb_primary_key(schema.metadata.tables[table])
+        owned = all(
+            col in frame.columns and bool((frame[col] == value).all()) for col, value in equals.items()
+        )
+        if frame.empty or not keys or not set(keys) <= set(frame.columns) or not owned:
+            return super().replace(table, frame, **equals)
+        if frame.duplicated(subset=keys).any():
+            raise StoreError(f"duplicate keys ({', '.join(keys)}) in the rows for {table!r}")
+        b = Binds()
+        scope = " AND ".join(f"t.{col} = {b(value)}" for col, value in equals.items()) or "TRUE"
+        match = " AND ".join(f"k.{col} = t.{col}" for col in keys)
+        name = "_insight_keys"
+        self.con.register(name, _as_arrow(frame[keys].reset_index(drop=True)))
+        try:
+            self.con.execute(
+                f"DELETE FROM {table} t WHERE {scope} AND NOT EXISTS (SELECT 1 FROM {name} k WHERE {match})",
+                list(b.values),
+            )
+        finally:
+            self.con.unregister(name)
+        return self._insert(table, frame, "INSERT OR REPLACE")
 
     def insert_unpivot(
         self,

@@ -168,15 +168,9 @@ ORDER BY s.label
 """)
 
 
-@dataclass(frozen=True)
-class ShareRow:
-    code: str
-    class_code: str
-    households: float
-
-
 def share_vectors(classification_id: str, level: str, tier: str) -> Query:
-    """Every area's households per class at one level and tier, long form."""
+    """Every area's households per class at one level and tier, long form (``code``,
+    ``class_code``, ``households``; read as plain rows: a level can hold a million)."""
     b = Binds()
     return b.query(f"""
 SELECT k.code, k.class_code, k.households
@@ -185,13 +179,6 @@ WHERE k.classification_id = {b(classification_id)}::text AND k.level = {b(level)
   AND k.tier = {b(tier)}::text
 ORDER BY k.code, k.class_code
 """)
-
-
-@dataclass(frozen=True)
-class VariableRow:
-    code: str
-    variable: str
-    value: float
 
 
 def area_variables(classification_id: str) -> Query:

@@ -72,15 +72,25 @@ def test_districts_sum_their_output_areas(client, synthetic, synthetic_settings)
     assert leeds["households"] < synthetic.oas[synthetic.oas["lad"] == LEEDS[0]]["households"].sum()
 
 
-def test_an_output_area_is_its_own_class(client, synthetic) -> None:
-    oa = synthetic.oas[synthetic.oas["lad"] == TRAFFORD[0]].iloc[5]
-    body = client.get(f"/api/areas/{oa['code']}").json()
-    assert body["households"] == oa["households"]
-    assert body["predominant"]["subgroup"]["code"] == oa["subgroup"]
-    assert body["predominant"]["supergroup"]["share"] == 1.0
-    assert [p["code"] for p in body["parents"]][-1] == oa["lsoa"] or oa["lsoa"] in {
-        p["code"] for p in body["parents"]
-    }
+def test_an_output_area_is_its_own_class_under_its_generated_parents(client, synthetic) -> None:
+    oas = synthetic.oas.set_index("code")
+    trafford = synthetic.districts[TRAFFORD[0]].oas[5]
+    leeds = synthetic.districts[LEEDS[0]].oas[2]
+    for oa, chain in (
+        (trafford, [("lad", trafford.lad), ("ward", trafford.ward), ("lsoa", trafford.lsoa)]),
+        (leeds, [("lad", leeds.lad), ("ward", leeds.ward)]),  # 2011 output areas: no LSOA loaded
+    ):
+        body = client.get(f"/api/areas/{oa.code}").json()
+        assert [(p["level"], p["code"]) for p in body["parents"]] == chain
+        assert body["households"] == oas.loc[oa.code, "households"]
+        assert body["predominant"]["subgroup"]["code"] == oas.loc[oa.code, "subgroup"]
+        assert body["predominant"]["supergroup"]["share"] == 1.0
+    lsoa = synthetic.districts[TRAFFORD[0]].lsoas[0]
+    parents = client.get(f"/api/areas/{lsoa.code}").json()["parents"]
+    ward = next(
+        w for w in synthetic.districts[TRAFFORD[0]].wards if w.geometry.contains(lsoa.geometry.centroid)
+    )
+    assert [(p["level"], p["code"]) for p in parents] == [("lad", TRAFFORD[0]), ("ward", ward.code)]
 
 
 def test_nuts3_region_counts_its_population(client, synthetic) -> None:

@@ -5,9 +5,10 @@ NUTS3 regions UKD34 and UKD33, and Leeds (E08000035, the demo's derived district
 Trafford has output-area boundaries; Manchester's output areas exist only in the lookup,
 the census and the classification (they reach their wards through their LSOAs); Leeds has
 2011 output areas with the 2011 classification, one of them without a 2021 record, and one
-2021 output area without a boundary. A few output areas elsewhere in England, Wales and
-Scotland have statistics but no boundary. NUTS3 regions of Ireland, France and Germany make
-up the twenty-odd regions the Europe classification needs.
+2021 output area without a boundary. A few output areas elsewhere in England and Wales have
+statistics but no boundary, and one Scottish output area has a class only (the census covers
+England and Wales). NUTS3 regions of Ireland, France and Germany make up the twenty-odd
+regions the Europe classification needs (it keeps to the loaded regions from twenty on).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from tests.synthetic.geography import CELL, Area, District, Grid, OutputArea, district, rectangle
+from tests.synthetic.geography import Area, District, Grid, OutputArea, district, rectangle
 
 TRAFFORD = ("E08000009", "Trafford")
 MANCHESTER = ("E08000003", "Manchester")
@@ -398,7 +399,3 @@ def _eurostat(regions: list[Region], rng: np.random.Generator) -> tuple[pd.DataF
         for code in {c[:n] for c in km2 if len(c) == 5}:
             km2[code] = sum(v for c, v in km2.items() if len(c) == 5 and c.startswith(code))
     return pd.concat([frame, *upper], ignore_index=True), km2
-
-
-def cell_size() -> tuple[float, float]:
-    return CELL

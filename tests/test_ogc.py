@@ -133,6 +133,8 @@ def live_url(settings: Settings) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, INSIGHT_DATABASE_URL=settings.database_url, INSIGHT_LOG_LEVEL="warning")
+    if settings.backend == "duckdb":  # a workspace belongs to one server; this process has its own
+        env["INSIGHT_WORKSPACE_PATH"] = str(settings.duckdb_path.with_name(f"gdal-{port}.workspace.duckdb"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port), "--log-level", "warning"],
         env=env,

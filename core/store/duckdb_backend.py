@@ -255,7 +255,11 @@ class DuckReader(Reader):
     path
         The national file.
     threads
-        DuckDB worker threads.
+        DuckDB worker threads per statement. One by default: concurrent requests already run
+        on several cursors at once, and with several threads per statement duckdb 1.5.5 fails
+        an internal assertion in its parallel window operator under concurrent statements
+        ("Attempted to access index 0 within vector of size 0"), which invalidates the whole
+        database until it is reopened (reproduced with 300 concurrent data-view requests).
     workspace
         The workspace file (default ``<stem>.workspace.duckdb`` beside ``path``).
     statement_timeout_ms
@@ -273,7 +277,7 @@ class DuckReader(Reader):
     def __init__(
         self,
         path: Path,
-        threads: int = 4,
+        threads: int = 1,
         *,
         workspace: Path | None = None,
         statement_timeout_ms: int = 10_000,

@@ -21,6 +21,7 @@ from app.tiles.cache import Tile
 from app.tiles.layers import FIELDS, SERVICE_FIELDS
 from core.errors import NotFound
 from core.store.queries import tiles as q
+from core.store.queries.data import BandEdgesRow, band_edges
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -178,7 +179,7 @@ async def get_legend(
         edges = {
             cid: {
                 r.scheme: json.loads(r.edges)
-                for r in await store.fetch_as(q.BandEdgesRow, q.legend_bands(cid, req.service, level))
+                for r in await store.fetch_as(BandEdgesRow, band_edges(cid, req.service, level))
             }
             for cid in modelled
         }

@@ -155,35 +155,3 @@ LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.
 WHERE p.classification_id = {b(classification_id)}::text AND p.lgsl = {b(lgsl)}::integer
 ORDER BY p.tier, pc.sort, p.class_code
 """)
-
-
-@dataclass(frozen=True)
-class ModelledServiceRow:
-    lgsl: int
-    label: str
-    rate: float | None
-
-
-def modelled_for(classification_id: str) -> Query:
-    """The services modelled under a classification, by label."""
-    b = Binds()
-    return b.query(f"""
-SELECT m.lgsl, s.label, m.rate FROM service_model m JOIN service s ON s.lgsl = m.lgsl
-WHERE m.classification_id = {b(classification_id)}::text ORDER BY s.label
-""")
-
-
-@dataclass(frozen=True)
-class BandEdgesRow:
-    scheme: str
-    edges: str  # JSON list of upper bounds, low..high
-
-
-def band_edges(classification_id: str, lgsl: int, level: str) -> Query:
-    """The stored band edges of a service at a level, one row per scheme."""
-    b = Binds()
-    return b.query(f"""
-SELECT scheme, edges FROM band_edges
-WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
-  AND level = {b(level)}::text
-""")

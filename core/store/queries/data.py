@@ -99,4 +99,5 @@ def band_edges(classification_id: str, lgsl: int, level: str) -> Query:
 SELECT scheme, edges FROM band_edges
 WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
   AND level = {b(level)}::text
+ORDER BY scheme
 """)

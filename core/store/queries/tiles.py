@@ -32,23 +32,6 @@ ORDER BY sort, code
 """)
 
 
-@dataclass(frozen=True)
-class BandEdgesRow:
-    scheme: str
-    edges: str  # JSON list of the band's upper bounds
-
-
-def legend_bands(classification_id: str, lgsl: int, level: str) -> Query:
-    """The demand band edges of a service at a level, per banding scheme."""
-    b = Binds()
-    return b.query(f"""
-SELECT scheme, edges FROM band_edges
-WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
-  AND level = {b(level)}::text
-ORDER BY scheme
-""")
-
-
 # Serving table ``tile_area`` (written by ``insight build``) -----------------------------------
 
 

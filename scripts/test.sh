@@ -23,8 +23,8 @@ url="$(bash scripts/pg-throwaway.sh start "$pgdir" "$port")"
 trap 'bash scripts/pg-throwaway.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 export INSIGHT_TEST_PG_URL="$url"
 
-.venv/bin/ruff check core geo boundaries derive app cli migrations tests bench
-.venv/bin/ruff format --check core geo boundaries derive app cli migrations tests bench
-.venv/bin/mypy core geo boundaries derive app cli
+.venv/bin/ruff check core geo boundaries derive records app cli migrations tests bench
+.venv/bin/ruff format --check core geo boundaries derive records app cli migrations tests bench
+.venv/bin/mypy core geo boundaries derive records app cli
 .venv/bin/lint-imports
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

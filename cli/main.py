@@ -9,6 +9,7 @@ import typer
 from cli.build import build_app
 from cli.common import fail, settings_or_exit
 from cli.council import council_app
+from cli.export import export_app
 from cli.load import fetch_command, load_app
 
 cli = typer.Typer(
@@ -93,6 +94,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 cli.add_typer(load_app, name="load")
 cli.add_typer(build_app, name="build")
 cli.add_typer(council_app, name="council")
+cli.add_typer(export_app, name="export")
 cli.command("fetch")(fetch_command)
 
 

@@ -33,6 +33,7 @@ from core.errors import (
     StoreQueryError,
     StoreTimeout,
     StoreUnavailable,
+    TooLarge,
 )
 
 log = logging.getLogger("insight")
@@ -45,6 +46,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     BadRequest: 400,
     LimitExceeded: 400,
+    TooLarge: 413,
     NotReady: 503,
     StoreUnavailable: 503,
     StoreTimeout: 503,

@@ -1,11 +1,33 @@
-"""Run the server with uvicorn."""
+"""Run the server with uvicorn, with the limits a public server needs."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import uvicorn
 
 from app.main import create_app
 from core.settings import Settings
+
+
+def server_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn settings that bound what one client can hold (see README: Limits and safety).
+
+    h11 is the protocol implementation because it enforces a limit on the request line and
+    headers (``h11_max_incomplete_event_size``); X-Forwarded-* are honoured only from the
+    addresses in ``INSIGHT_FORWARDED_ALLOW_IPS`` (none by default, not even a local peer).
+    """
+    trusted = [ip.strip() for ip in settings.forwarded_allow_ips.split(",") if ip.strip()]
+    return {
+        "http": "h11",
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_keep_alive": settings.keep_alive_s,
+        "limit_concurrency": settings.max_connections,
+        "timeout_graceful_shutdown": settings.graceful_shutdown_s,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "log_level": settings.log_level,
+    }
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:
@@ -21,6 +43,6 @@ def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> No
             "which owns its workspace file"
         )
     if workers > 1:
-        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level)
+        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, **server_config(settings))
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(create_app(settings), host=host, port=port, **server_config(settings))

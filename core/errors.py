@@ -27,6 +27,10 @@ class LimitExceeded(InsightError):
     """A request beyond a configured limit (page size, zoom, features)."""
 
 
+class TooLarge(LimitExceeded):
+    """An answer that would be larger than a configured cap and is refused whole, not cut."""
+
+
 class NotReady(InsightError):
     """The store holds no data of the kind asked for yet (run a load or `insight build`)."""
 

@@ -361,6 +361,9 @@ class DuckReader(Reader):
             self._write_lock.release()
 
     async def close(self) -> None:
+        """Interrupt whatever still runs, then close: shutting down never waits for a statement."""
+        for cursor in self._cursors:
+            cursor.expire()
         self._idle.clear()
         for cursor in self._cursors:
             cursor.close()

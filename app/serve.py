@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import threading
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from app.main import create_app
 from core.settings import Settings
@@ -45,4 +50,24 @@ def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> No
     if workers > 1:
         uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, **server_config(settings))
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, **server_config(settings))
+        serve_app(create_app(settings), settings, host, port)
+
+
+def serve_app(app: FastAPI, settings: Settings, host: str, port: int) -> None:
+    """Serve ``app`` in this process until SIGTERM or SIGINT, then exit promptly.
+
+    uvicorn lets running requests finish for ``INSIGHT_GRACEFUL_SHUTDOWN_S``, then cancels
+    them, which interrupts their statements. A statement that ignores its interrupt (DuckDB
+    checks for one between chunks of rows, not inside one long expression) would keep its
+    worker thread, and so the process, alive: the process then ends without waiting for it.
+    """
+    uvicorn.run(app, host=host, port=port, **server_config(settings))
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if stuck:
+        logging.getLogger("insight").warning(
+            "stopping with %d statement(s) still running: %s", len(stuck), ", ".join(t.name for t in stuck)
+        )
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -36,6 +36,7 @@ from core.errors import (
     StoreQueryError,
     StoreTimeout,
     StoreUnavailable,
+    TooLarge,
     Unauthorized,
 )
 
@@ -53,6 +54,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     Conflict: 409,
     PayloadTooLarge: 413,
+    TooLarge: 413,
     NotReady: 503,
     StoreUnavailable: 503,
     StoreTimeout: 503,

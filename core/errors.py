@@ -43,6 +43,10 @@ class PayloadTooLarge(InsightError):
     """A request body beyond a configured size or row limit."""
 
 
+class TooLarge(LimitExceeded):
+    """An answer that would be larger than a configured cap and is refused whole, not cut."""
+
+
 class NotReady(InsightError):
     """The store holds no data of the kind asked for yet (run a load or `insight build`)."""
 

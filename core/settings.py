@@ -106,6 +106,41 @@ class ServerSettings(BaseSettings):
         description="Retry-After (seconds) sent with a 503 when the store is unavailable or slow.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    public_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The server's public root URL (https://maps.example.org); links in TileJSON "
+        "and OGC answers are written from it instead of the request's Host header.",
+    )
+    trusted_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the server answers for (JSON list); any other Host header is "
+        "refused with 400. Empty accepts any host.",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Comma list of proxy addresses whose X-Forwarded-For/-Proto are trusted; "
+        "empty trusts none (not even a local peer).",
+    )
+    max_header_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request line plus headers accepted; larger requests are refused.",
+    )
+    keep_alive_s: int = Field(5, ge=1, le=300, description="Idle keep-alive connections close after this.")
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Concurrent connections plus tasks before new requests get 503.",
+    )
+    graceful_shutdown_s: int = Field(
+        5,
+        ge=0,
+        le=60,
+        description="On SIGTERM, how long running requests may finish before they are cut.",
+    )
 
 
 class ModelSettings(BaseSettings):
@@ -144,6 +179,9 @@ class LimitSettings(BaseSettings):
     max_zoom: int = Field(16, ge=0, le=24)
     max_features_per_tile: int = Field(20_000, ge=1)
     max_export_features: int = Field(50_000, ge=1)
+    max_services_per_request: int = Field(
+        100, ge=1, le=10_000, description="Most `service=` parameters one /api/data request may name."
+    )
 
     @model_validator(mode="after")
     def _page_ordered(self) -> LimitSettings:

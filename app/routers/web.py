@@ -30,6 +30,8 @@ MEDIA_TYPES = {
     ".map": "application/json",
 }
 
+MAX_NAME = 255  # longest relative path served; every file here has a far shorter one
+
 # Our own files change with each release: revalidate (ETag) rather than cache blindly.
 OWN_CACHE = "no-cache"
 VENDOR_CACHE = "public, max-age=86400"
@@ -39,8 +41,14 @@ router = APIRouter(include_in_schema=False)
 
 def _file(base: Path, relative: str, cache: str) -> FileResponse:
     """Serve ``base/relative`` when it is a known file type strictly inside ``base``."""
-    target = (base / relative).resolve()
-    if not target.is_relative_to(base.resolve()) or not target.is_file():
+    if len(relative) > MAX_NAME or "\x00" in relative:
+        raise HTTPException(404, "no such file")
+    try:
+        target = (base / relative).resolve()
+        found = target.is_relative_to(base.resolve()) and target.is_file()
+    except (OSError, ValueError):  # a name the filesystem cannot hold
+        found = False
+    if not found:
         raise HTTPException(404, f"no such file: {relative}")
     media = MEDIA_TYPES.get(target.suffix)
     if media is None:
@@ -61,8 +69,8 @@ async def static(path: str) -> FileResponse:
 @router.get("/vendor/{package}/{path:path}")
 async def vendor(package: str, path: str) -> FileResponse:
     folders = VENDOR.get(package)
-    if folders is None or not any(path.startswith(f + "/") for f in folders):
-        raise HTTPException(404, f"no such file: {package}/{path}")
+    if folders is None or len(path) > MAX_NAME or not any(path.startswith(f + "/") for f in folders):
+        raise HTTPException(404, f"no such file: {package[:64]}/{path[:MAX_NAME]}")
     if not (MODULES / package).is_dir():
         raise HTTPException(503, f"{package} is not installed: run `npm ci` in frontend/")
     return _file(MODULES / package, path, VENDOR_CACHE)

@@ -39,6 +39,8 @@ from core.store.unit_of_work import UnitOfWork
 from core.store.workspace import attach as attach_workspace
 from core.store.workspace import default_path as default_workspace_path
 
+CLOSE_WAIT_S = 2.0  # longest closing waits for interrupted statements to stop
+
 
 @lru_cache
 def spatial_extension_path() -> str:
@@ -361,10 +363,21 @@ class DuckReader(Reader):
             self._write_lock.release()
 
     async def close(self) -> None:
+        """Interrupt whatever still runs, then close: shutting down never waits for a statement.
+
+        A statement that ignores its interrupt for ``CLOSE_WAIT_S`` keeps its cursor and the
+        connection open (closing them would wait for it); the process's exit ends it.
+        """
+        deadline = asyncio.get_running_loop().time() + CLOSE_WAIT_S
+        while any(c.expire() for c in self._cursors) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
         self._idle.clear()
+        busy = [c for c in self._cursors if c.expire()]
         for cursor in self._cursors:
-            cursor.close()
-        self.con.close()
+            if cursor not in busy:
+                cursor.close()
+        if not busy:
+            self.con.close()
 
 
 class DuckUnitOfWork(UnitOfWork):

@@ -59,9 +59,10 @@ function hatchFor(colour) {
   return `url(#${id})`;
 }
 
-function record(p, z) {
-  if (!drawn.has(z)) drawn.set(z, { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false });
-  const seen = drawn.get(z);
+// Into the drawing record of one layer: tiles of a layer already replaced never reach the legend.
+function record(into, p, z) {
+  if (!into.has(z)) into.set(z, { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false });
+  const seen = into.get(z);
   if (p.level) seen.levels.add(p.level);
   // keyed by code and name: two classifications (say OAC 2011 and 2021) share codes like "1"
   if (p.class_code) seen.classes.set(`${p.class_code}|${p.class_name}`, { code: p.class_code, name: p.class_name, colour: p.colour });
@@ -71,7 +72,6 @@ function record(p, z) {
 }
 
 function baseStyle(p, z) {
-  record(p, z);
   const weight = z >= 11 ? 0.8 : 0.4;
   const s = state.get();
   if (s.theme === 'service' && s.service) {
@@ -93,8 +93,15 @@ function hoverStyle(p, z) {
   return { ...baseStyle(p, z), color: '#1a1a1a', weight: 2, opacity: 1, fillOpacity: 1 };
 }
 
-// Every data layer in the tile gets the same style, whatever the server names it.
-const styles = new Proxy({}, { get: () => baseStyle, has: () => true });
+// Every data layer in the tile gets the same style, whatever the server names it; drawing a
+// feature also records it for the legend, in the record of the layer that drew it.
+function stylesRecordingInto(into) {
+  const style = (p, z) => {
+    record(into, p, z);
+    return baseStyle(p, z);
+  };
+  return new Proxy({}, { get: () => style, has: () => true });
+}
 
 // The layer a tile zoom draws: in the UK view, local authorities where `auto` would draw NUTS.
 export function layerAt(z, s = state.get()) {
@@ -115,7 +122,8 @@ function rebuildLayer() {
   const key = `${s.region} ${tileUrl(s)}`;
   if (layer && key === layerKey) return;
   layerKey = key;
-  drawn = new Map();
+  const seen = new Map();
+  drawn = seen;
   if (layer) {
     status.tiles(false);
     map.removeLayer(layer);
@@ -125,7 +133,7 @@ function rebuildLayer() {
     layer: (data) => layerAt(Number(data.z), s),
     zIndex: 2,
     rendererFactory: L.svg.tile,
-    vectorTileLayerStyles: styles,
+    vectorTileLayerStyles: stylesRecordingInto(seen),
     interactive: true,
     getFeatureId: (f) => f.properties.code,
     maxNativeZoom: maxNativeZoom(),
@@ -233,6 +241,9 @@ function onMoveEnd() {
 
 function followState(s, changed) {
   if (!map) return;
+  // the layer first: a new view must not load tiles of a layer about to be replaced
+  const relayer = changed.has('theme') || changed.has('service') || changed.has('tier') || changed.has('region');
+  if (relayer) rebuildLayer();
   if (changed.has('z') || changed.has('lat') || changed.has('lon')) {
     const { z, centre } = viewFromState();
     const c = map.getCenter();
@@ -240,10 +251,7 @@ function followState(s, changed) {
       map.setView(centre, z, { animate: false });
     }
   }
-  if (changed.has('theme') || changed.has('service') || changed.has('tier') || changed.has('region')) {
-    rebuildLayer();
-    renderLegend();
-  }
+  if (relayer) renderLegend();
   if (changed.has('opacity') && layer) layer.setOpacity(basemap.areaOpacity());
   if (changed.has('area') && layer) {
     for (const code of Object.keys(layer._overriddenStyles || {})) layer.resetFeatureStyle(code);

@@ -357,3 +357,13 @@ def test_uk_only_service_over_europe_says_so(laptop: Page, api: httpx.Client) ->
         laptop.features()
         laptop.page.wait_for_timeout(500)
         assert notice.is_hidden()
+
+
+def test_a_link_to_an_area_opens_on_it(laptop: Page, api: httpx.Client) -> None:
+    ward = trafford_ward(api)
+    laptop.open(f"#area={ward['code']}")
+    laptop.page.locator("#panel-title").wait_for()
+    laptop.page.wait_for_function("insightMap.getZoom() >= 11", timeout=15_000)
+    laptop.settle()
+    assert _in_view(laptop, ward["lat"], ward["lon"])
+    assert laptop.page.locator("#panel-title").inner_text() == ward["name"]

@@ -26,29 +26,31 @@ pytestmark = pytest.mark.browser
 LAPTOP = {"width": 1366, "height": 820}
 
 
-def _png(rgb: tuple[int, int, int], size: int = 256) -> bytes:
-    """A plain square PNG, made here so the stub needs no image library."""
-    row = b"\x00" + bytes(rgb) * size
+def _png(rgba: tuple[int, int, int, int], size: int = 256) -> bytes:
+    """A plain square RGBA PNG, made here so the stub needs no image library."""
+    row = b"\x00" + bytes(rgba) * size
     raw = zlib.compress(row * size)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 class TileStub:
-    """A local XYZ tile server: every path answers a grey (base) or clear-ish (labels) tile."""
+    """A local XYZ tile server: an opaque grey tile for the basemap, a transparent one for labels."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
         stub = self
-        tile = _png((200, 200, 200))
+        base = _png((200, 200, 200, 255))
+        labels = _png((0, 0, 0, 0))
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 stub.requests.append(self.path)
+                tile = labels if self.path.startswith("/labels/") else base
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
                 self.send_header("Access-Control-Allow-Origin", "*")

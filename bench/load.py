@@ -23,7 +23,6 @@ from core.settings import Settings
 from core.store import open_writer
 from core.store.scratch import create_database, drop_database
 
-
 RELOADED = ("oac2021", "census2021-oa")
 
 

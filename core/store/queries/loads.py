@@ -72,3 +72,21 @@ def service_owners(source_id: str) -> Query:
     """Services (LGSL codes) loaded by sources other than ``source_id``, with their source."""
     b = Binds()
     return b.query(f"SELECT lgsl, source_id FROM service WHERE source_id <> {b(source_id)}")
+
+
+def areas_of_others(level: str, source_id: str) -> Query:
+    """Areas of a level held by other sources: code, source, vintage and EPSG:4326 outline (WKB)."""
+    b = Binds()
+    return b.query(
+        "SELECT code, source_id, vintage, ST_AsBinary(geom) AS wkb FROM area "
+        f"WHERE level = {b(level)} AND source_id <> {b(source_id)} ORDER BY code"
+    )
+
+
+def link_children_of_others(child_level: str, parent_level: str, source_id: str) -> Query:
+    """Child codes already linked from ``child_level`` to ``parent_level`` by other sources."""
+    b = Binds()
+    return b.query(
+        f"SELECT DISTINCT child_code FROM area_link WHERE child_level = {b(child_level)} "
+        f"AND parent_level = {b(parent_level)} AND source_id <> {b(source_id)}"
+    )

@@ -329,6 +329,16 @@ SOURCES: tuple[Source, ...] = (
         "LAD13CD, LAD13CDO, LAD13NM, LAD13NMW",
         "2013",
     ),
+    Source(
+        "ew-hierarchy-spatial",
+        "Hierarchy by location where no lookup exists: OA → LSOA → ward → district → NUTS3 "
+        "(each area's point on surface in the parent holding it)",
+        "spatial",
+        "uk-ew-boundaries-2011",
+        (),
+        attribution="Contains Ordnance Survey and Office for National Statistics data © Crown copyright and "
+        "database right; © EuroGeographics for the administrative boundaries",
+    ),
     _ons_current(
         "ons-oa-2021-ew",
         "Output Areas (December 2021) Boundaries EW BGC (ONS Open Geography portal)",

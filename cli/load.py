@@ -207,6 +207,27 @@ def load_national_command(
         _done(f"{level} areas", counts["loaded"], source)
 
 
+@load_app.command("hierarchy")
+def load_hierarchy_command(
+    source_id: str = typer.Option(
+        "ew-hierarchy-spatial", "--source-id", help="Source id to record the links under."
+    ),
+) -> None:
+    """Links by location where no lookup exists: OA → LSOA → ward → district → NUTS3.
+
+    Run after the boundaries and lookups: areas that already have a parent keep it.
+    """
+    from boundaries.loaders.hierarchy import link_hierarchy
+
+    with _store() as (_, writer):
+        source = _source(source_id, source_id, "spatial", [])
+        report = link_hierarchy(writer, source)
+        for step, rows in report.linked.items():
+            missed = report.unplaced[step]
+            typer.echo(f"  {step:<12} {rows:>8,} linked" + (f", {missed:,} in no parent" if missed else ""))
+        _done("links", sum(report.linked.values()), source)
+
+
 @load_app.command("lookup")
 def load_lookup_command(
     file: Path = typer.Argument(None, help="Lookup CSV (default: the source's file in the data directory)."),

@@ -21,13 +21,15 @@ from typer.testing import CliRunner
 from boundaries.catalogue import Source, get_source
 from boundaries.errors import LoadError
 from boundaries.loaders import load_boundaries, load_census, load_lookup
+from boundaries.loaders.hierarchy import link_hierarchy
 from boundaries.loaders.national import expand_paths, load_national_level
 from boundaries.readers import read_boundaries
 from boundaries.store import fetch_areas
 from cli.info import collect_info, format_info
 from cli.main import cli
 from core.store import open_writer
-from tests.synthetic.topojson import grid_district
+from core.store.queries.areas import parents
+from tests.synthetic.topojson import grid_district, write_topojson
 
 A, B = "E07000901", "E07000902"  # two generated districts side by side
 
@@ -151,10 +153,42 @@ def test_cli_loads_a_folder_for_some_districts(store_settings, folder, monkeypat
     assert result.exit_code == 1 and "matches no boundary file" in result.output
 
 
+def test_hierarchy_by_location(writer, folder):
+    """Generated OAs of two districts and one 2013 ward per district: every OA finds its ward."""
+    for district, x0 in ((A, -1.0), (B, -0.97)):
+        ward = shapely.box(x0, 52.0, x0 + 0.03, 52.03)
+        write_topojson(
+            folder / "ward" / "eng" / f"{district}.json",
+            district,
+            [(ward, {"WD13CD": f"E05{district[-6:]}", "WD13NM": district})],
+        )
+    load_national_level(writer, expand_paths([folder / "oa"]), national_source(), level="oa", workers=1)
+    wards = get_source("ons-ward-2013-ew").renamed("test-national-ward")
+    load_national_level(writer, expand_paths([folder / "ward"]), wards, level="ward", workers=1)
+    report = link_hierarchy(writer, get_source("ew-hierarchy-spatial"))
+    assert report.linked["oa→ward"] == 18 and report.unplaced["oa→ward"] == 0
+    assert report.linked["ward→lad"] == 0  # the ward files already name their district
+    links = writer.read_frame(
+        "SELECT child_code, parent_code, source_id FROM area_link WHERE child_level = 'oa' AND parent_level = 'ward'"
+    )
+    by_district = dict(zip(links["child_code"].str[:7], links["parent_code"], strict=False))
+    assert by_district == {f"E00{A[-4:]}": f"E05{A[-6:]}", f"E00{B[-4:]}": f"E05{B[-6:]}"}
+    assert set(links["source_id"]) == {"ew-hierarchy-spatial"}
+    assert value(writer, "SELECT title FROM source WHERE source_id = 'ew-hierarchy-spatial'").startswith(
+        "Hierarchy by location"
+    )
+
+
 # --- the real national folder: a handful of districts --------------------------------------
 
 TRAFFORD, MANCHESTER, HARTLEPOOL, ANGLESEY = "E08000009", "E08000003", "E06000001", "W06000001"
-REGIONAL = ("gm-lookup-statistical-2021", "ons-lad-2023-gm", "ons-ward-2023-gm", "ons-oa-2021-trafford")
+REGIONAL = (
+    "gisco-nuts-2021-20m",
+    "gm-lookup-statistical-2021",
+    "ons-lad-2023-gm",
+    "ons-ward-2023-gm",
+    "ons-oa-2021-trafford",
+)
 
 
 @pytest.fixture
@@ -223,6 +257,17 @@ def test_real_districts_with_current_gm_boundaries_winning(writer, data_dir, nat
     assert (
         sorted(lads["code"]) == [HARTLEPOOL, ANGLESEY] and shapely.is_valid(lads["geometry"].to_numpy()).all()
     )
+    # the hierarchy by location: a 2013 ward's breadcrumbs reach the country (NUTS0)
+    report = link_hierarchy(writer, get_source("ew-hierarchy-spatial"))
+    # every national OA, and Trafford's 2021 OAs (their spatial links are not loaded here)
+    assert report.linked["oa→ward"] == oa["loaded"] + 738 and report.unplaced["oa→ward"] == 0
+    assert report.linked["lad→nuts3"] == 12 and report.unplaced["lad→nuts3"] == 0  # 10 GM + 2 national
+    ward_code = writer.read_frame(
+        f"SELECT min(code) AS c FROM area WHERE source_id = 'ons-ward-2013-ew' AND parent_code = '{HARTLEPOOL}'"
+    )["c"].iloc[0]
+    crumbs = writer.read_frame(parents("ward", ward_code))
+    assert crumbs["level"].tolist() == ["nuts0", "nuts1", "nuts2", "nuts3", "lad"]
+    assert crumbs["code"].tolist() == ["UK", "UKC", "UKC1", "UKC11", HARTLEPOOL]
 
 
 # --- vintages and Census households without a boundary -------------------------------------

@@ -326,6 +326,18 @@ def levels(settings) -> dict[str, dict]:
     return {r["level"]: r for r in response.json()}
 
 
+def test_vintages_in_tilejson_and_ogc(store_settings, folder):
+    from app.main import create_app
+
+    with open_writer(store_settings) as writer:
+        load_national_level(writer, expand_paths([folder / "oa"]), national_source(), level="oa", workers=1)
+    with TestClient(create_app(store_settings)) as client:
+        tilejson = client.get("/tiles/oa.json").json()
+        collection = client.get("/ogc/collections/oa").json()
+    assert tilejson["vintages"] == {"oa": ["2011"]}
+    assert collection["vintages"] == ["2011"] and "(2011 boundaries)" in collection["description"]
+
+
 def test_unplaced_households_and_an_exact_fit_lookup(store_settings, folder):
     # the embedded store serves read-only: the writer is closed before the app opens it
     with open_writer(store_settings) as writer:

@@ -33,7 +33,7 @@ export async function renderLegend(z, drawnAt, currentZoom) {
     legend = null;
   }
   if (z !== currentZoom()) return; // the map moved on meanwhile
-  const levelNames = await Promise.all([...seen.levels].map((lv) => ref.levelLabel(lv)));
+  const levelNames = await Promise.all([...seen.levels].map((lv) => ref.levelLabel(lv, { vintages: true })));
   const levelText = levelNames.length ? `Areas shown: ${levelNames.join(', ')}.` : 'No areas drawn in view.';
   const foot = [h('p', { class: 'legend-sub' }, levelText)];
   if (legend && legend.attribution) foot.push(h('p', { class: 'legend-sub' }, legend.attribution));

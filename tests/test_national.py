@@ -395,3 +395,22 @@ def test_uk_parents_reach_through_the_2011_area():
     )
     wards = uk_parents(links)["ward"]
     assert wards.to_dict() == {SPLIT: "E05000001", "E00000007": "E05000002", "E00200001": "E05000001"}
+
+
+def test_an_output_area_the_census_does_not_know_is_drawn_as_changed(writer, folder):
+    from core.store.queries.tiles import BOUNDARY_CHANGED
+    from derive.serving import write_tile_areas
+
+    load_national_level(writer, expand_paths([folder / "oa"]), national_source(), level="oa", workers=1)
+    with writer.transaction() as tx:
+        write_tile_areas(tx)
+    # no Census loaded: nothing to compare with, nothing marked
+    assert value(writer, "SELECT count(*) FROM tile_area WHERE class_name IS NOT NULL") == 0
+    meta, table = write_census(folder)
+    load_census(writer, meta, [table], get_source("census2021-oa"))
+    with writer.transaction() as tx:
+        write_tile_areas(tx)
+    rows = writer.read_frame("SELECT DISTINCT code, class_code, class_name FROM tile_area WHERE level = 'oa'")
+    marked = rows[rows["class_name"].notna()]
+    assert marked["code"].tolist() == [SPLIT] and marked["class_name"].tolist() == [BOUNDARY_CHANGED]
+    assert rows["class_code"].isna().all()  # never a class

@@ -414,3 +414,15 @@ def test_an_output_area_the_census_does_not_know_is_drawn_as_changed(writer, fol
     marked = rows[rows["class_name"].notna()]
     assert marked["code"].tolist() == [SPLIT] and marked["class_name"].tolist() == [BOUNDARY_CHANGED]
     assert rows["class_code"].isna().all()  # never a class
+
+
+def test_a_national_load_leaves_planner_statistics(writer, folder, backend):
+    """Written in chunks, the areas are analysed once at the end: the build that follows plans
+    its joins (tile_area) on real row counts instead of an empty-looking table."""
+    if backend != "postgis":
+        pytest.skip("DuckDB keeps its statistics itself")
+    load_national_level(writer, expand_paths([folder / "oa"]), national_source(), level="oa", workers=1)
+    stats = writer.read_frame(
+        "SELECT relname, reltuples FROM pg_class WHERE relname IN ('area', 'area_link') ORDER BY relname"
+    )
+    assert stats["reltuples"].tolist() == [18.0, 18.0]

@@ -103,6 +103,7 @@ def link_hierarchy(writer: Writer, source: Source, steps: tuple[Step, ...] = STE
             report.linked[key], report.unplaced[key] = len(links), missed
             if not links.empty:
                 total += insert_links(tx, links, source, None)
+        tx.analyze("area_link")
         return total
 
     write_source(writer, source, None, write)

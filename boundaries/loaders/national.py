@@ -218,6 +218,10 @@ def load_national_level(
         bar.close()
         if level != "lad":
             _link_to_districts(tx, kept, level, source)
+        # written in chunks below the backend's own analyse threshold: refresh the statistics
+        # once, or the next build plans its joins on an empty-looking table
+        tx.analyze("area")
+        tx.analyze("area_link")
         counts["loaded"] = written
         return written
 

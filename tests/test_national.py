@@ -426,3 +426,15 @@ def test_a_national_load_leaves_planner_statistics(writer, folder, backend):
         "SELECT relname, reltuples FROM pg_class WHERE relname IN ('area', 'area_link') ORDER BY relname"
     )
     assert stats["reltuples"].tolist() == [18.0, 18.0]
+
+
+def test_current_national_sources_are_catalogued_with_their_addresses(tmp_path):
+    from boundaries.fetch import fetch_sources
+
+    said: list[str] = []
+    for source_id in ("ons-oa-2021-ew", "ons-lsoa-2021-ew", "ons-ward-2023-uk", "ons-lad-2023-uk"):
+        source = get_source(source_id)
+        assert source.kind == "boundaries" and source.url.startswith("https://services1.arcgis.com/")
+        assert fetch_sources(source_id, tmp_path, say=said.append) == []
+    assert get_source("ons-lookup-oa11-oa21").columns.startswith("OA11CD, OA21CD, CHNGIND")
+    assert all("FeatureServer/0" in line for line in said) and not any(tmp_path.iterdir())

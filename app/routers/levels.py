@@ -3,7 +3,7 @@ output areas how many Census households have no boundary to stand on ("unplaced"
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.deps import StoreDep
@@ -79,13 +79,25 @@ def placement_out(total: PlacementRow, districts: list[PlacementRow]) -> Placeme
     )
 
 
-@router.get("/levels", response_model=list[LevelOut], summary="Area levels, counts, vintages")
-async def list_levels(store: StoreDep) -> list[LevelOut]:
-    rows: list[LevelCountRow] = await store.fetch_as(LevelCountRow, q.level_counts())
+async def placement(request: Request, store: StoreDep) -> Placement | None:
+    """The placement report of the current data version, computed once per version (it joins
+    every Census output area with the boundaries: too much to repeat on every request)."""
+    version = await store.data_version()
+    cached = getattr(request.app.state, "placement", None)
+    if cached is not None and cached[0] == version:
+        return cached[1]
     totals = await store.fetch_as(PlacementRow, q.placement())
-    unplaced = None
+    report = None
     if totals:
-        unplaced = placement_out(totals[0], await store.fetch_as(PlacementRow, q.placement_by_district()))
+        report = placement_out(totals[0], await store.fetch_as(PlacementRow, q.placement_by_district()))
+    request.app.state.placement = (version, report)
+    return report
+
+
+@router.get("/levels", response_model=list[LevelOut], summary="Area levels, counts, vintages")
+async def list_levels(request: Request, store: StoreDep) -> list[LevelOut]:
+    rows: list[LevelCountRow] = await store.fetch_as(LevelCountRow, q.level_counts())
+    unplaced = await placement(request, store)
     return [
         LevelOut(
             level=r.level,

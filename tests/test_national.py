@@ -29,6 +29,9 @@ from cli.info import collect_info, format_info
 from cli.main import cli
 from core.store import open_writer
 from core.store.queries.areas import parents
+from core.store.queries.levels import placement, placement_by_district
+from core.store.queries.tiles import BOUNDARY_CHANGED
+from derive.serving import write_tile_areas
 from tests.synthetic.topojson import grid_district, write_topojson
 
 A, B = "E07000901", "E07000902"  # two generated districts side by side
@@ -268,6 +271,27 @@ def test_real_districts_with_current_gm_boundaries_winning(writer, data_dir, nat
     crumbs = writer.read_frame(parents("ward", ward_code))
     assert crumbs["level"].tolist() == ["nuts0", "nuts1", "nuts2", "nuts3", "lad"]
     assert crumbs["code"].tolist() == ["UK", "UKC", "UKC1", "UKC11", HARTLEPOOL]
+    # Census 2021 households: placed plus unplaced is the Census total of England and Wales
+    census = get_source("census2021-oa")
+    load_census(writer, census.path(data_dir, 0), [data_dir / census.folder / "ts041.parquet"], census)
+    total = writer.read_frame(placement()).iloc[0]
+    assert total["areas"] == 188_880 and total["households"] == pytest.approx(24_783_304)
+    placed = writer.read_frame(
+        "SELECT sum(v.value) AS n FROM census_value v JOIN area a ON a.level = 'oa' AND a.code = v.area_code "
+        "WHERE v.variable = 'ts0410001'"
+    )["n"].iloc[0]
+    assert placed + total["unplaced_households"] == pytest.approx(24_783_304)
+    # Manchester keeps its 2011 OAs: the 2021 OAs new since (the GM lookup names their district)
+    # are unplaced there, and its 2011 OAs the Census no longer knows are drawn as changed
+    manchester = writer.read_frame(placement_by_district()).set_index("district").loc[MANCHESTER]
+    assert manchester["areas"] == 1593 and 0 < manchester["unplaced_areas"] < 300
+    with writer.transaction() as tx:
+        write_tile_areas(tx)
+    changed = writer.read_frame(
+        "SELECT DISTINCT t.code, t.class_code FROM tile_area t JOIN area a ON a.level = t.level AND a.code = t.code "
+        f"WHERE t.level = 'oa' AND a.parent_code = '{MANCHESTER}' AND t.class_name = '{BOUNDARY_CHANGED}'"
+    )
+    assert len(changed) > 0 and changed["class_code"].isna().all()
 
 
 # --- vintages and Census households without a boundary -------------------------------------
@@ -398,9 +422,6 @@ def test_uk_parents_reach_through_the_2011_area():
 
 
 def test_an_output_area_the_census_does_not_know_is_drawn_as_changed(writer, folder):
-    from core.store.queries.tiles import BOUNDARY_CHANGED
-    from derive.serving import write_tile_areas
-
     load_national_level(writer, expand_paths([folder / "oa"]), national_source(), level="oa", workers=1)
     with writer.transaction() as tx:
         write_tile_areas(tx)

@@ -39,7 +39,7 @@ def primary_mask(counts, lowest_shown: int = LOWEST_SHOWN) -> np.ndarray:
     return (c > 0) & (c < lowest_shown)
 
 
-def secondary_mask(values, mask, constraints: Sequence[Constraint]) -> np.ndarray:
+def secondary_mask(values, mask, constraints: Sequence[Constraint], locked=None) -> np.ndarray:
     """Extend a suppression mask so no suppressed value follows from a shown sum.
 
     Parameters
@@ -51,6 +51,9 @@ def secondary_mask(values, mask, constraints: Sequence[Constraint]) -> np.ndarra
     constraints : sequence of (total, members)
         ``values[total] == sum(values[members])``; ``total`` is a position in ``values`` or
         None for a total that is shown elsewhere and always known.
+    locked : array-like of bool, optional
+        Entries a reader is assumed to know and that cannot be suppressed (a part of a sum
+        shown nowhere, counted as known to be cautious); never chosen for suppression.
 
     Returns
     -------
@@ -64,6 +67,7 @@ def secondary_mask(values, mask, constraints: Sequence[Constraint]) -> np.ndarra
     out = np.array(mask, dtype=bool, copy=True)
     if out.shape != v.shape:
         raise ValueError("values and mask differ in shape")
+    fixed = np.zeros(v.shape, dtype=bool) if locked is None else np.asarray(locked, dtype=bool)
     changed = True
     while changed:
         changed = False
@@ -71,11 +75,11 @@ def secondary_mask(values, mask, constraints: Sequence[Constraint]) -> np.ndarra
             entries = list(members) + ([] if total is None else [total])
             if sum(bool(out[i]) for i in entries) != 1:
                 continue
-            shown = [i for i in members if not out[i]]
+            shown = [i for i in members if not out[i] and not fixed[i]]
             candidates = [i for i in shown if v[i] > 0] or shown
             if candidates:
                 pick = min(candidates, key=lambda i: (v[i], i))
-            elif total is not None and not out[total]:
+            elif total is not None and not out[total] and not fixed[total]:
                 pick = total
             else:  # a single-member sum whose member is suppressed and whose total is external
                 continue

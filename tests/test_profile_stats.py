@@ -132,3 +132,13 @@ def test_secondary_suppression_through_a_hierarchy() -> None:
     cons = [(0, [1, 2]), (1, [3, 4]), (2, [5, 6]), (None, [4, 6])]
     mask = disclosure.suppress_table(values, cons)
     assert mask[3] and mask[4] and mask[6] and mask[5]
+
+
+def test_locked_entries_are_never_chosen() -> None:
+    # LSOA 12 = OA 3 + OA 9 + records named at the LSOA (0, known): OA 3 is suppressed and the
+    # next smallest is the other OA, never the known part
+    values = [12, 3, 9, 0]
+    mask = disclosure.secondary_mask(
+        values, [False, True, False, False], [(0, [1, 2, 3])], locked=[False, False, False, True]
+    )
+    assert mask.tolist() == [False, True, True, False]

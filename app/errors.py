@@ -25,14 +25,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import (
     BadRequest,
+    Conflict,
+    Forbidden,
     InsightError,
     LimitExceeded,
     NotFound,
     NotReady,
+    PayloadTooLarge,
     StoreError,
     StoreQueryError,
     StoreTimeout,
     StoreUnavailable,
+    Unauthorized,
 )
 
 log = logging.getLogger("insight")
@@ -45,6 +49,10 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     BadRequest: 400,
     LimitExceeded: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    Conflict: 409,
+    PayloadTooLarge: 413,
     NotReady: 503,
     StoreUnavailable: 503,
     StoreTimeout: 503,
@@ -117,6 +125,8 @@ def install_error_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
         status = status_of(exc)
         message = getattr(exc, "message", str(exc))
         headers = {"Retry-After": str(retry_after_s)} if isinstance(exc, RETRY_LATER) else None
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": 'Bearer realm="council"'}
         if status == 500:
             log.error(
                 "request %s %s %s failed: %s",

@@ -27,6 +27,22 @@ class LimitExceeded(InsightError):
     """A request beyond a configured limit (page size, zoom, features)."""
 
 
+class Unauthorized(InsightError):
+    """No credentials, or credentials that name nobody (a missing, malformed or revoked token)."""
+
+
+class Forbidden(InsightError):
+    """Valid credentials that do not give access to what was asked (another council's data)."""
+
+
+class Conflict(InsightError):
+    """A request that clashes with what is stored (the same upload twice, a name in use)."""
+
+
+class PayloadTooLarge(InsightError):
+    """A request body beyond a configured size or row limit."""
+
+
 class NotReady(InsightError):
     """The store holds no data of the kind asked for yet (run a load or `insight build`)."""
 

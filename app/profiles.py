@@ -22,6 +22,7 @@ import pandas as pd
 from core.errors import BadRequest, NotFound
 from core.store import Reader
 from core.store.queries import profiles as q
+from core.store.versions import council_scope
 from geo import disclosure, profiling, takeup
 
 EW_PREFIXES = ("E", "W")
@@ -47,6 +48,11 @@ class CouncilRef:
     council_id: str
     name: str
     districts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, council: Any) -> CouncilRef:
+        """From the council of an authenticated caller (``records.access.Council``)."""
+        return cls(council.council_id, council.name, tuple(council.district_codes))
 
 
 @dataclass(frozen=True)
@@ -406,6 +412,76 @@ async def _joint_suppression(
     return masks, observed
 
 
+TAKEUP_BANDS = (
+    # (band, lower bound inclusive, upper bound exclusive, colour, label)
+    ("much lower", None, 80.0, "#2166ac", "under 80: well below expected"),
+    ("lower", 80.0, 95.0, "#92c5de", "80 to 95"),
+    ("as expected", 95.0, 105.0, "#f7f7f7", "95 to 105: as expected"),
+    ("higher", 105.0, 120.0, "#f4a582", "105 to 120"),
+    ("much higher", 120.0, None, "#b2182b", "120 and over: well above expected"),
+)
+SUPPRESSED_BAND = ("suppressed", "#bdbdbd", "suppressed (1 to 5 contacts, or to protect one)")
+NO_EXPECTATION_BAND = ("no households", "#ffffff", "no households expected to use it")
+
+
+def takeup_band(index: float | None, suppressed: bool) -> str:
+    """The legend band of a take-up index."""
+    if suppressed:
+        return SUPPRESSED_BAND[0]
+    if index is None or not math.isfinite(index):
+        return NO_EXPECTATION_BAND[0]
+    for band, low, high, _, _ in TAKEUP_BANDS:
+        if (low is None or index >= low) and (high is None or index < high):
+            return band
+    return NO_EXPECTATION_BAND[0]
+
+
+def takeup_legend() -> list[dict[str, Any]]:
+    out = [
+        {"band": band, "from": low, "to": high, "colour": colour, "label": label}
+        for band, low, high, colour, label in TAKEUP_BANDS
+    ]
+    for band, colour, label in (SUPPRESSED_BAND, NO_EXPECTATION_BAND):
+        out.append({"band": band, "from": None, "to": None, "colour": colour, "label": label})
+    return out
+
+
+_CACHE: dict[tuple, tuple[pd.DataFrame, dict[str, Any]]] = {}
+_CACHE_MAX = 64
+
+
+async def cached_takeup_table(
+    store: Reader,
+    council: CouncilRef,
+    *,
+    classification_id: str,
+    tier: str,
+    lgsl: int | None,
+    level: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`takeup_table`, kept per council data version (a tile layer asks for it per tile)."""
+    key = (
+        id(store),
+        council.council_id,
+        council.districts,
+        classification_id,
+        tier,
+        lgsl,
+        level,
+        await store.data_version(),
+        await store.data_version(council_scope(council.council_id)),
+    )
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = await takeup_table(
+            store, council, classification_id=classification_id, tier=tier, lgsl=lgsl, level=level
+        )
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = hit
+    return hit
+
+
 async def takeup_doc(
     store: Reader,
     council: CouncilRef,
@@ -416,7 +492,7 @@ async def takeup_doc(
     level: str,
 ) -> dict[str, Any]:
     """The take-up table as a document: areas, totals, funnel limits, base and source."""
-    frame, totals = await takeup_table(
+    frame, totals = await cached_takeup_table(
         store, council, classification_id=classification_id, tier=tier, lgsl=lgsl, level=level
     )
     names = {
@@ -433,6 +509,7 @@ async def takeup_doc(
                 "index": _num(r["index"], 1),
                 "wording": profiling.wording(r["index"]) if not r["suppressed"] else None,
                 "position": r["position"],
+                "band": takeup_band(r["index"], bool(r["suppressed"])),
                 "suppressed": bool(r["suppressed"]),
             }
         )
@@ -452,6 +529,7 @@ async def takeup_doc(
         "totals": totals,
         "source": await source_doc(store, council, lgsl),
         "suppression": {"rule": SUPPRESSION_NOTE},
+        "legend": takeup_legend(),
         "funnel": {
             "levels": [95, 99.8],
             "note": "Control limits 100 (1 ± z/√E), z = 1.96 and 3.09; exact Poisson limits below E = 100.",

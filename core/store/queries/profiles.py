@@ -329,3 +329,16 @@ VALUES ({b(r.upload_id)}, {b(r.council_id)}, {b(r.level)}, {b(r.area_code)}, {b(
 """)
         )
     return out
+
+
+def insert_upload(
+    *, upload_id: str, council_id: str, content_hash: str, source_name: str, synthetic: bool, rows: int
+) -> Query:
+    """An upload row for aggregates written directly (fixtures, imports of ready aggregates)."""
+    b = Binds()
+    return b.query(f"""
+INSERT INTO workspace.upload (upload_id, council_id, content_hash, source_name, uploaded_at, synthetic,
+                              rows_read, rows_matched, rows_rejected, report)
+VALUES ({b(upload_id)}, {b(council_id)}, {b(content_hash)}, {b(source_name)}, CURRENT_TIMESTAMP,
+        {b(synthetic)}, {b(rows)}::bigint, {b(rows)}::bigint, 0, '{{}}')
+""")

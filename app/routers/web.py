@@ -53,6 +53,12 @@ async def index() -> FileResponse:
     return _file(FRONTEND, "index.html", OWN_CACHE)
 
 
+@router.get("/council")
+async def council_page() -> FileResponse:
+    """The council workspace page (its data comes from the token-protected API)."""
+    return _file(FRONTEND, "council.html", OWN_CACHE)
+
+
 @router.get("/static/{path:path}")
 async def static(path: str) -> FileResponse:
     return _file(SOURCE, path, OWN_CACHE)

@@ -222,9 +222,18 @@ async def profile(
             flat_codes.append(str(code))
             flat_parents.append(by_code[str(code)].parent_code)
             flat_values.append(float(value))
+    # and the record totals: all = classified + unclassified + outside the customer area
+    unclassified, outside = max(inside - classified, 0.0), max(total - inside, 0.0)
+    n = len(flat_values)
+    flat_values += [total, unclassified, outside]
     constraints = disclosure.hierarchy_constraints(flat_codes, flat_parents)
-    mask = disclosure.suppress_table(np.array(flat_values), constraints)
-    suppressed = dict(zip(flat_codes, mask[1:].tolist(), strict=True))
+    constraints.append((n, [0, n + 1, n + 2]))
+    values = np.array(flat_values)
+    first = disclosure.primary_mask(values)
+    if first[n + 1] or first[n + 2]:  # hide the count of all records rather than the profile's total
+        first[n] = True
+    mask = disclosure.secondary_mask(values, first, constraints)
+    suppressed = dict(zip(flat_codes, mask[1:n].tolist(), strict=True))
     total_suppressed = bool(mask[0])
 
     table = per_tier[tier]
@@ -260,8 +269,8 @@ async def profile(
             }
         rows.append(row)
 
-    def shown(value: float) -> float | None:
-        return None if 0 < value < disclosure.LOWEST_SHOWN else round(value, 1)
+    def shown(position: int) -> float | None:
+        return None if mask[position] else round(flat_values[position], 1)
 
     return {
         "council": {"id": council.council_id, "name": council.name},
@@ -273,9 +282,9 @@ async def profile(
         "customers": {
             "area": customer_area.doc(),
             "classified": None if total_suppressed else round(classified, 1),
-            "all_records": shown(total),
-            "outside_area": shown(total - inside),
-            "unclassified": shown(max(inside - classified, 0.0)),
+            "all_records": shown(n),
+            "unclassified": shown(n + 1),
+            "outside_area": shown(n + 2),
         },
         "source": await source_doc(store, council, lgsl),
         "suppression": {

@@ -78,6 +78,16 @@ class Scenario:
                 self.outside_contacts,
             )
         )
+        # another service: 10 contacts in each of twenty output areas, 2 from outside the district
+        out += [
+            q.ServiceCountInsert(upload_id, self.trafford, "oa", code, OTHER_LGSL, "post", month, -1, 10)
+            for code in self.trafford_oas["code"].iloc[:20]
+        ]
+        out.append(
+            q.ServiceCountInsert(
+                upload_id, self.trafford, "oa", self.manchester_oa, OTHER_LGSL, "post", month, -1, 2
+            )
+        )
         return out
 
     def customers(self, tier_len: int) -> pd.Series:
@@ -135,7 +145,9 @@ def client(world_store) -> Iterator[TestClient]:
 
 def test_profile_recomputed_by_hand(client: TestClient, world_store) -> None:
     _, sc, tokens = world_store
-    answer = client.get(f"/api/councils/{sc.trafford}/profile", headers=bearer(tokens["token"]))
+    answer = client.get(
+        f"/api/councils/{sc.trafford}/profile?service={LGSL}", headers=bearer(tokens["token"])
+    )
     assert answer.status_code == 200, answer.text
     assert answer.headers["cache-control"].startswith("private")
     doc = answer.json()
@@ -168,9 +180,9 @@ def test_small_counts_are_suppressed_with_what_would_reveal_them(client: TestCli
     headers = bearer(tokens["token"])
     groups = {
         r["code"]: r
-        for r in client.get(f"/api/councils/{sc.trafford}/profile?tier=group", headers=headers).json()[
-            "classes"
-        ]
+        for r in client.get(
+            f"/api/councils/{sc.trafford}/profile?tier=group&service={LGSL}", headers=headers
+        ).json()["classes"]
     }
     # group 3a holds one output area of 3 contacts (the LSOA record lies elsewhere): suppressed;
     # supergroup 3 = 3a + 3b is shown, so 3b is suppressed too
@@ -182,22 +194,42 @@ def test_small_counts_are_suppressed_with_what_would_reveal_them(client: TestCli
     assert not groups["1a"]["suppressed"]
     sgs = {
         r["code"]: r
-        for r in client.get(f"/api/councils/{sc.trafford}/profile", headers=headers).json()["classes"]
+        for r in client.get(f"/api/councils/{sc.trafford}/profile?service={LGSL}", headers=headers).json()[
+            "classes"
+        ]
     }
     assert not sgs["3"]["suppressed"]
     subs = {
         r["code"]: r
-        for r in client.get(f"/api/councils/{sc.trafford}/profile?tier=subgroup", headers=headers).json()[
-            "classes"
-        ]
+        for r in client.get(
+            f"/api/councils/{sc.trafford}/profile?tier=subgroup&service={LGSL}", headers=headers
+        ).json()["classes"]
     }
     # 3a1 is 3a; 3b is suppressed, so one of 3b1/3b2 must be as well
     assert subs["3a1"]["suppressed"]
     assert subs["3b1"]["suppressed"] or subs["3b2"]["suppressed"]
     # the CSV says "suppressed", never 0
-    text = client.get(f"/api/councils/{sc.trafford}/profile?tier=group&format=csv", headers=headers).text
+    text = client.get(
+        f"/api/councils/{sc.trafford}/profile?tier=group&format=csv&service={LGSL}", headers=headers
+    ).text
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["3a"]["customers"] == "suppressed" and rows["3a"]["index"] == "suppressed"
+
+
+def test_a_small_count_outside_hides_the_record_total_not_the_profile(
+    client: TestClient, world_store
+) -> None:
+    _, sc, tokens = world_store
+    doc = client.get(
+        f"/api/councils/{sc.trafford}/profile?service={OTHER_LGSL}", headers=bearer(tokens["token"])
+    ).json()
+    assert doc["service"]["lgsl"] == OTHER_LGSL
+    assert doc["customers"]["classified"] == 200
+    # 2 contacts from outside the district: suppressed, and the count of all records with them
+    assert doc["customers"]["outside_area"] is None and doc["customers"]["all_records"] is None
+    assert doc["customers"]["unclassified"] == 0
+    every = client.get(f"/api/councils/{sc.trafford}/profile", headers=bearer(tokens["token"])).json()
+    assert every["customers"]["outside_area"] == sc.outside_contacts + 2
 
 
 def test_profile_csv_is_header_first_and_names_base_and_source(client: TestClient, world_store) -> None:
@@ -220,7 +252,9 @@ def test_base_and_customer_area_choices(client: TestClient, world_store) -> None
     assert ew["base"]["label"] == "England and Wales"
     assert ew["base"]["households"] > sc.base(1).sum()
     ward = sc.trafford_oas["ward"].iloc[0]
-    only = client.get(f"/api/councils/{sc.trafford}/profile?area=ward:{ward}", headers=headers).json()
+    only = client.get(
+        f"/api/councils/{sc.trafford}/profile?area=ward:{ward}&service={LGSL}", headers=headers
+    ).json()
     oas = sc.trafford_oas[sc.trafford_oas["ward"] == ward]
     expected = sum(sc.oa_counts[c] for c in oas["code"]) + sc.lsoa_contacts  # the LSOA lies in that ward
     assert only["customers"]["classified"] == pytest.approx(expected, abs=0.05)
@@ -263,7 +297,7 @@ def test_takeup_at_lsoa_counts_lsoa_records_and_protects_output_areas(
 ) -> None:
     _, sc, tokens = world_store
     headers = bearer(tokens["token"])
-    doc = client.get(f"/api/councils/{sc.trafford}/takeup?level=lsoa", headers=headers).json()
+    doc = client.get(f"/api/councils/{sc.trafford}/takeup?level=lsoa&service={LGSL}", headers=headers).json()
     areas = {a["code"]: a for a in doc["areas"]}
     oas = sc.trafford_oas
     first = oas[oas["lsoa"] == sc.lsoa]
@@ -272,7 +306,9 @@ def test_takeup_at_lsoa_counts_lsoa_records_and_protects_output_areas(
     small = oas[oas["subgroup"] == "3a1"].iloc[0]
     at_oa = {
         a["code"]: a
-        for a in client.get(f"/api/councils/{sc.trafford}/takeup?level=oa", headers=headers).json()["areas"]
+        for a in client.get(
+            f"/api/councils/{sc.trafford}/takeup?level=oa&service={LGSL}", headers=headers
+        ).json()["areas"]
     }
     if not areas[small["lsoa"]]["suppressed"]:
         siblings = oas[(oas["lsoa"] == small["lsoa"]) & (oas["code"] != small["code"])]["code"]
@@ -285,7 +321,7 @@ def test_takeup_csv_and_funnel(client: TestClient, world_store) -> None:
     text = client.get(f"/api/councils/{sc.trafford}/takeup?level=ward&format=csv", headers=headers).text
     frame = pd.read_csv(io.StringIO(text))
     assert len(frame) == 4 and frame.columns[0] == "council_id"
-    funnel = client.get(f"/api/councils/{sc.trafford}/funnel?level=oa", headers=headers).json()
+    funnel = client.get(f"/api/councils/{sc.trafford}/funnel?level=oa&service={LGSL}", headers=headers).json()
     limits = funnel["limits"]["limits"]
     assert set(limits) >= {"expected", "lower_95", "upper_95", "lower_99.8", "upper_99.8"}
     assert all(p["index"] is not None for p in funnel["points"])

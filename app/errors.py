@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import (
     BadRequest,
+    Conflict,
     InsightError,
     LimitExceeded,
     NotFound,
@@ -33,6 +34,7 @@ from core.errors import (
     StoreQueryError,
     StoreTimeout,
     StoreUnavailable,
+    Unprocessable,
 )
 
 log = logging.getLogger("insight")
@@ -45,6 +47,8 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     BadRequest: 400,
     LimitExceeded: 400,
+    Conflict: 409,
+    Unprocessable: 422,
     NotReady: 503,
     StoreUnavailable: 503,
     StoreTimeout: 503,
@@ -130,7 +134,8 @@ def install_error_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
             log.warning(
                 "request %s %s %s: %s", request_id(request), request.method, request.url.path, message
             )
-        return problem(request, status, message, exc, headers)
+        members = getattr(exc, "details", None) or {}
+        return problem(request, status, message, exc, headers, **members)
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

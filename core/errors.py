@@ -27,6 +27,25 @@ class LimitExceeded(InsightError):
     """A request beyond a configured limit (page size, zoom, features)."""
 
 
+class Unprocessable(InsightError):
+    """Content that is well-formed as a request but cannot be taken (an upload's file).
+
+    ``details`` are extra members of the answer (e.g. an upload's validation report).
+    """
+
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+class Conflict(InsightError):
+    """The request clashes with what is stored already (the same file uploaded twice)."""
+
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
 class NotReady(InsightError):
     """The store holds no data of the kind asked for yet (run a load or `insight build`)."""
 

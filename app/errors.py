@@ -26,14 +26,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.errors import (
     BadRequest,
     Conflict,
+    Forbidden,
     InsightError,
     LimitExceeded,
     NotFound,
     NotReady,
+    PayloadTooLarge,
     StoreError,
     StoreQueryError,
     StoreTimeout,
     StoreUnavailable,
+    Unauthorized,
     Unprocessable,
 )
 
@@ -47,7 +50,10 @@ ERROR_STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     BadRequest: 400,
     LimitExceeded: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
     Conflict: 409,
+    PayloadTooLarge: 413,
     Unprocessable: 422,
     NotReady: 503,
     StoreUnavailable: 503,
@@ -121,6 +127,8 @@ def install_error_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
         status = status_of(exc)
         message = getattr(exc, "message", str(exc))
         headers = {"Retry-After": str(retry_after_s)} if isinstance(exc, RETRY_LATER) else None
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": 'Bearer realm="council"'}
         if status == 500:
             log.error(
                 "request %s %s %s failed: %s",

@@ -8,6 +8,7 @@ import typer
 
 from cli.build import build_app
 from cli.common import fail, settings_or_exit
+from cli.council import council_app
 from cli.load import fetch_command, load_app
 
 cli = typer.Typer(
@@ -91,6 +92,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
 cli.add_typer(load_app, name="load")
 cli.add_typer(build_app, name="build")
+cli.add_typer(council_app, name="council")
 cli.command("fetch")(fetch_command)
 
 

@@ -27,10 +27,18 @@ class LimitExceeded(InsightError):
     """A request beyond a configured limit (page size, zoom, features)."""
 
 
-class Unprocessable(InsightError):
-    """Content that is well-formed as a request but cannot be taken (an upload's file).
+class Unauthorized(InsightError):
+    """No credentials, or credentials that name nobody (a missing, malformed or revoked token)."""
 
-    ``details`` are extra members of the answer (e.g. an upload's validation report).
+
+class Forbidden(InsightError):
+    """Valid credentials that do not give access to what was asked (another council's data)."""
+
+
+class Conflict(InsightError):
+    """A request that clashes with what is stored (the same upload twice, a name in use).
+
+    ``details`` are extra members of the answer (e.g. the earlier upload's id).
     """
 
     def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
@@ -38,8 +46,15 @@ class Unprocessable(InsightError):
         self.details = details or {}
 
 
-class Conflict(InsightError):
-    """The request clashes with what is stored already (the same file uploaded twice)."""
+class PayloadTooLarge(InsightError):
+    """A request body beyond a configured size or row limit."""
+
+
+class Unprocessable(InsightError):
+    """Content that is well-formed as a request but cannot be taken (an upload's file).
+
+    ``details`` are extra members of the answer (e.g. an upload's validation report).
+    """
 
     def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
         super().__init__(message)

@@ -18,6 +18,7 @@ import pytest
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -42,9 +43,11 @@ Tables = dict[str, dict[str, Any]]
 
 # type family of each column type, as defined and as each backend reports it
 _FAMILIES = [(Geometry, "geometry"), (ARRAY, "array"), (DateTime, "timestamp"), (Text, "text")]
-_FAMILIES += [(Integer, "integer"), (Double, "double"), (Boolean, "boolean"), (Date, "date")]
+_FAMILIES += [(BigInteger, "bigint"), (Integer, "integer"), (Double, "double"), (Boolean, "boolean")]
+_FAMILIES += [(Date, "date")]
 _PG_FAMILIES = {
     "text": "text",
+    "bigint": "bigint",
     "integer": "integer",
     "double precision": "double",
     "boolean": "boolean",
@@ -54,6 +57,7 @@ _PG_FAMILIES = {
 }
 _DUCK_FAMILIES = {
     "VARCHAR": "text",
+    "BIGINT": "bigint",
     "INTEGER": "integer",
     "DOUBLE": "double",
     "BOOLEAN": "boolean",
@@ -68,7 +72,7 @@ def _family(kind: Any) -> str:
     return next(name for base, name in _FAMILIES if isinstance(kind, base))
 
 
-def defined_tables(backend: str = "postgis") -> Tables:
+def defined_tables(backend: str = "postgis", metadata: MetaData = schema.metadata) -> Tables:
     """Columns (name → (family, nullable)) and primary key of every table in the schema."""
     return {
         t.name: {
@@ -79,7 +83,7 @@ def defined_tables(backend: str = "postgis") -> Tables:
                 else (c.name for c in t.primary_key.columns)
             ),
         }
-        for t in schema.metadata.sorted_tables
+        for t in metadata.sorted_tables
     }
 
 
@@ -90,11 +94,11 @@ def _predicate(sql: str) -> str:
     return re.sub(r"\s+", " ", sql.replace("(", "").replace(")", "")).strip()
 
 
-def defined_indexes() -> dict[str, tuple[str, str, tuple[str, ...], str]]:
+def defined_indexes(metadata: MetaData = schema.metadata) -> dict[str, tuple[str, str, tuple[str, ...], str]]:
     """Secondary indexes: name → (table, method, columns, predicate)."""
     dialect = postgresql.dialect()
     out = {}
-    for table in schema.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         for index in table.indexes:
             options = index.dialect_options["postgresql"]
             where = options["where"]
@@ -113,14 +117,15 @@ def defined_indexes() -> dict[str, tuple[str, str, tuple[str, ...], str]]:
 
 
 # --- PostGIS -----------------------------------------------------------------------------------
-def pg_tables(conn: psycopg.Connection) -> Tables:
+def pg_tables(conn: psycopg.Connection, namespace: str = "public") -> Tables:
     tables: Tables = {}
     rows = conn.execute(
         "SELECT c.table_name, c.column_name, c.data_type, c.udt_name, c.is_nullable "
         "FROM information_schema.columns c JOIN information_schema.tables t "
         "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
-        "AND c.table_name NOT IN ('spatial_ref_sys', 'alembic_version')"
+        "WHERE c.table_schema = %s AND t.table_type = 'BASE TABLE' "
+        "AND c.table_name NOT IN ('spatial_ref_sys', 'alembic_version')",
+        [namespace],
     ).fetchall()
     for table, column, data_type, udt, nullable in rows:
         family = "geometry" if udt == "geometry" else _PG_FAMILIES[data_type]
@@ -130,7 +135,8 @@ def pg_tables(conn: psycopg.Connection) -> Tables:
         "SELECT k.table_name, k.column_name FROM information_schema.table_constraints c "
         "JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name "
         "AND k.table_schema = c.table_schema "
-        "WHERE c.table_schema = 'public' AND c.constraint_type = 'PRIMARY KEY'"
+        "WHERE c.table_schema = %s AND c.constraint_type = 'PRIMARY KEY'",
+        [namespace],
     ).fetchall()
     for table, column in keys:
         if table in tables:
@@ -138,7 +144,9 @@ def pg_tables(conn: psycopg.Connection) -> Tables:
     return tables
 
 
-def pg_indexes(conn: psycopg.Connection) -> dict[str, tuple[str, str, tuple[str, ...], str]]:
+def pg_indexes(
+    conn: psycopg.Connection, namespace: str = "public"
+) -> dict[str, tuple[str, str, tuple[str, ...], str]]:
     rows = conn.execute(
         "SELECT i.relname, t.relname, am.amname, "
         "ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(n, o) "
@@ -146,14 +154,38 @@ def pg_indexes(conn: psycopg.Connection) -> dict[str, tuple[str, str, tuple[str,
         "coalesce(pg_get_expr(x.indpred, x.indrelid), '') "
         "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
         "JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace "
-        "WHERE n.nspname = 'public' AND NOT x.indisprimary "
-        "AND t.relname NOT IN ('spatial_ref_sys', 'alembic_version')"
+        "WHERE n.nspname = %s AND NOT x.indisprimary AND NOT x.indisunique "
+        "AND t.relname NOT IN ('spatial_ref_sys', 'alembic_version')",
+        [namespace],
     ).fetchall()
     return {name: (table, method, tuple(cols), _predicate(pred)) for name, table, method, cols, pred in rows}
 
 
 def pg_catalogue(conn: psycopg.Connection) -> dict[str, Any]:
     """Everything a store's schema is made of, as PostgreSQL itself spells it."""
+    return {"public": _pg_catalogue(conn), schema.WORKSPACE: _pg_namespace(conn, schema.WORKSPACE)}
+
+
+def _pg_namespace(conn: psycopg.Connection, namespace: str) -> dict[str, Any]:
+    """Columns, constraints and indexes of the tables in one schema."""
+    return {
+        "columns": conn.execute(
+            "SELECT table_name, column_name, ordinal_position, data_type, is_nullable, column_default "
+            "FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 3",
+            [namespace],
+        ).fetchall(),
+        "constraints": conn.execute(
+            "SELECT conrelid::regclass::text, contype, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = %s::regnamespace ORDER BY 1, 2, 3",
+            [namespace],
+        ).fetchall(),
+        "indexes": conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1", [namespace]
+        ).fetchall(),
+    }
+
+
+def _pg_catalogue(conn: psycopg.Connection) -> dict[str, Any]:
     columns = conn.execute(
         "SELECT table_name, column_name, ordinal_position, data_type, udt_name, is_nullable, "
         "column_default FROM information_schema.columns WHERE table_schema = 'public' "
@@ -207,6 +239,8 @@ def test_postgis_store_made_by_the_migrations_matches_the_definitions(pg_store: 
     with psycopg.connect(pg_store) as conn:
         assert pg_tables(conn) == defined_tables()
         assert pg_indexes(conn) == defined_indexes()
+        assert pg_tables(conn, schema.WORKSPACE) == defined_tables(metadata=schema.workspace_metadata)
+        assert pg_indexes(conn, schema.WORKSPACE) == defined_indexes(schema.workspace_metadata)
         views = {r[0] for r in conn.execute("SELECT viewname FROM pg_views WHERE schemaname = 'public'")}
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     assert views - {"geometry_columns", "geography_columns"} == set(schema.VIEWS)
@@ -229,6 +263,8 @@ def test_store_upgraded_from_the_first_revision_equals_one_made_from_the_definit
         engine = create_engine(direct.replace("postgresql://", "postgresql+psycopg://"))
         with engine.begin() as conn:
             schema.metadata.create_all(conn)
+            conn.execute(text(f"CREATE SCHEMA {schema.WORKSPACE}"))
+            schema.workspace_metadata.create_all(conn)
             for sql in schema.VIEWS.values():
                 conn.execute(text(sql))
             for lv in _levels():
@@ -250,19 +286,23 @@ def _levels() -> list[tuple]:
 
 
 # --- DuckDB ------------------------------------------------------------------------------------
-def duck_tables(con: duckdb.DuckDBPyConnection) -> Tables:
+def duck_tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> Tables:
+    catalog = catalog or str(con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
     tables: Tables = {}
     rows = con.execute(
         "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable FROM information_schema.columns c "
         "JOIN information_schema.tables t ON t.table_name = c.table_name "
-        "WHERE t.table_type = 'BASE TABLE'"
+        "AND t.table_catalog = c.table_catalog "
+        "WHERE t.table_type = 'BASE TABLE' AND c.table_catalog = $1",
+        [catalog],
     ).fetchall()
     for table, column, data_type, nullable in rows:
         entry = tables.setdefault(table, {"columns": {}, "primary_key": []})
         entry["columns"][column] = (_DUCK_FAMILIES[data_type], nullable == "YES")
     for table, columns in con.execute(
         "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
-        "WHERE constraint_type = 'PRIMARY KEY'"
+        "WHERE constraint_type = 'PRIMARY KEY' AND database_name = $1",
+        [catalog],
     ).fetchall():
         tables[table]["primary_key"] = sorted(columns)
     return tables
@@ -285,6 +325,25 @@ def test_new_duckdb_file_matches_the_definitions(tmp_path: Path) -> None:
     assert version == (schema.head_revision(),)
 
 
+@pytest.mark.skipif("duckdb" not in BACKENDS, reason="needs the DuckDB backend")
+def test_new_duckdb_workspace_matches_the_definitions(tmp_path: Path) -> None:
+    """The workspace file the server attaches holds exactly the workspace tables, keys and
+    unique constraints included."""
+    from core.store.workspace import attach
+
+    con = duckdb.connect()
+    try:
+        attach(con, tmp_path / "store.workspace.duckdb")
+        assert duck_tables(con, schema.WORKSPACE) == defined_tables("duckdb", schema.workspace_metadata)
+        uniques = con.execute(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+            "WHERE constraint_type = 'UNIQUE' AND database_name = 'workspace' ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert uniques == [("council", ["name"]), ("upload", ["council_id", "content_hash"])]
+
+
 def test_duckdb_ddl_refuses_a_type_it_does_not_map() -> None:
     """A column type without a DuckDB type is an error, never a guess."""
     table = Table("odd", MetaData(), Column("blob", LargeBinary))
@@ -292,5 +351,9 @@ def test_duckdb_ddl_refuses_a_type_it_does_not_map() -> None:
         schema.duckdb_table_ddl(table)
 
 
-def test_council_tables_are_gone_from_the_definitions() -> None:
-    assert not {"council", "upload", "service_count", "unit_cost", "channel"} & set(schema.metadata.tables)
+def test_council_tables_live_only_in_the_workspace() -> None:
+    national = set(schema.metadata.tables)
+    assert not {"council", "upload", "service_count", "unit_cost", "channel"} & national
+    assert {"workspace.council", "workspace.upload", "workspace.service_count"} <= set(
+        schema.workspace_metadata.tables
+    )

@@ -17,6 +17,7 @@ from pathlib import Path
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex
@@ -404,6 +406,109 @@ band_edges = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "level", "scheme"),
 )
 
+postcode = Table(
+    "postcode",
+    metadata,
+    Column("postcode", Text, primary_key=True),  # normalised: upper case, no spaces
+    Column("oa_code", Text, nullable=False),  # the 2021 output area
+    Column("terminated", Boolean, nullable=False),  # no longer in use (still matched)
+    Column("source_id", Text, nullable=False),
+)
+Index("postcode_oa_idx", postcode.c.oa_code)
+
+# --- the council workspace ----------------------------------------------------------------------
+# Written by the server (uploads, tokens, audit). PostGIS keeps these tables in the schema
+# ``workspace``; the embedded store in its workspace file, attached as ``workspace``: so every
+# statement names them ``workspace.<table>`` on both backends.
+WORKSPACE = "workspace"
+workspace_metadata = MetaData(schema=WORKSPACE)
+
+workspace_meta = Table(
+    "workspace_meta",
+    workspace_metadata,
+    Column("key", Text, primary_key=True),  # data_version:council:<id>
+    Column("value", Text, nullable=False),
+)
+
+council = Table(
+    "council",
+    workspace_metadata,
+    Column("council_id", Text, primary_key=True),  # a slug: letters, digits, - and _
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", name="council_name_key"),
+)
+
+council_district = Table(
+    "council_district",
+    workspace_metadata,
+    Column("council_id", Text, nullable=False),
+    Column("district_code", Text, nullable=False),  # a local authority district (GSS code)
+    PrimaryKeyConstraint("council_id", "district_code"),
+)
+
+council_token = Table(
+    "council_token",
+    workspace_metadata,
+    Column("token_id", Text, primary_key=True),
+    Column("council_id", Text, nullable=False),
+    Column("secret_hash", Text, nullable=False),  # scrypt (core.tokens); the secret is never kept
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+audit = Table(
+    "audit",
+    workspace_metadata,
+    Column("audit_id", Text, primary_key=True),
+    Column("council_id", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),  # token:<token_id> or cli
+    Column("action", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("row_count", BigInteger),
+)
+Index("audit_council_idx", audit.c.council_id, audit.c.occurred_at)
+
+upload = Table(
+    "upload",
+    workspace_metadata,
+    Column("upload_id", Text, primary_key=True),
+    Column("council_id", Text, nullable=False),
+    Column("content_hash", Text, nullable=False),  # sha256 of the file: the same file twice is refused
+    Column("source_name", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("synthetic", Boolean, nullable=False),
+    Column("rows_read", BigInteger, nullable=False),
+    Column("rows_matched", BigInteger, nullable=False),
+    Column("rows_rejected", BigInteger, nullable=False),
+    Column("date_from", Date),
+    Column("date_to", Date),
+    Column("report", Text, nullable=False),  # the validation report (JSON)
+    UniqueConstraint("council_id", "content_hash", name="upload_council_content_key"),
+)
+
+service_count = Table(
+    "service_count",
+    workspace_metadata,
+    Column("upload_id", Text, nullable=False),
+    Column("council_id", Text, nullable=False),
+    Column("level", Text, nullable=False),  # oa | lsoa | ward: the level the records named
+    Column("area_code", Text, nullable=False),
+    Column("service_code", Integer, nullable=False),  # LGSL
+    Column("channel", Text, nullable=False),  # core.channels
+    Column("month", Date, nullable=False),  # first day of the month
+    Column("interaction_id", Integer, nullable=False),  # LGIL; NO_INTERACTION (-1) when not given
+    Column("contacts", BigInteger, nullable=False),
+    PrimaryKeyConstraint(
+        "upload_id", "level", "area_code", "service_code", "channel", "month", "interaction_id"
+    ),
+)
+Index("service_count_council_idx", service_count.c.council_id, service_count.c.service_code)
+
+NO_INTERACTION = -1  # service_count.interaction_id when the records gave no LGIL id
+
+
 # Read-only views over the tables above, created after them on both backends. Each is a
 # UNION ALL of a base-level branch and an above-base branch, so a filter or join on level and
 # code reaches the key of the table underneath.
@@ -471,6 +576,7 @@ def __getattr__(name: str) -> str:
 # --- the embedded store ---------------------------------------------------------------------
 # DuckDB column types of the types used above; a type missing here is an error, not a guess.
 _DUCKDB_TYPES: dict[type[TypeEngine], str] = {
+    BigInteger: "BIGINT",
     Text: "VARCHAR",
     Integer: "INTEGER",
     Double: "DOUBLE",
@@ -522,12 +628,20 @@ def duckdb_table_ddl(table: Table) -> str:
     ]
     if key := duckdb_primary_key(table):
         lines.append(f"PRIMARY KEY ({', '.join(key)})")
-    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    " + ",\n    ".join(lines) + "\n)"
+    for unique in sorted(table.constraints, key=lambda c: str(c.name)):
+        if isinstance(unique, UniqueConstraint):
+            lines.append(f"UNIQUE ({', '.join(c.name for c in unique.columns)})")
+    return f"CREATE TABLE IF NOT EXISTS {table.fullname} (\n    " + ",\n    ".join(lines) + "\n)"
 
 
 def duckdb_ddl() -> list[str]:
     """Statements that create every table and then every view of the embedded store."""
     return [duckdb_table_ddl(t) for t in metadata.sorted_tables] + list(VIEWS.values())
+
+
+def duckdb_workspace_ddl() -> list[str]:
+    """Statements that create the workspace's tables in the attached workspace file."""
+    return [duckdb_table_ddl(t) for t in workspace_metadata.sorted_tables]
 
 
 # --- bulk loads on PostGIS --------------------------------------------------------------------

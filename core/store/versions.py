@@ -6,8 +6,8 @@ what was cached of the national data. Scopes are written ``"national"`` and
 
 The national version lives in the store's ``meta`` table under ``data_version`` and changes
 only with loads and builds (``Transaction.bump_data_version``). A council's version is kept
-under ``data_version:council:<id>``: in ``meta`` on PostGIS, in the workspace's
-``workspace_meta`` table on the embedded store (its national file is read-only to the server).
+under ``data_version:council:<id>`` in ``workspace.workspace_meta`` (on the embedded store the
+national file is read-only to the server; the workspace is its own file).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import uuid
 
 import pandas as pd
 
-from core.store.sql import Binds, Dialects, Query
+from core.store.sql import Binds, Query
 
 NATIONAL = "national"
 NATIONAL_KEY = "data_version"
@@ -57,12 +57,7 @@ def read_version(scope: str) -> Query:
     key = b(version_key(scope))
     if is_national(scope):
         return b.query(f"SELECT value FROM meta WHERE key = {key}")
-    return b.query(
-        Dialects(
-            postgis=f"SELECT value FROM meta WHERE key = {key}",
-            duckdb=f"SELECT value FROM workspace.workspace_meta WHERE key = {key}",
-        )
-    )
+    return b.query(f"SELECT value FROM workspace.workspace_meta WHERE key = {key}")
 
 
 def write_council_version(scope: str, value: str) -> Query:
@@ -73,12 +68,7 @@ def write_council_version(scope: str, value: str) -> Query:
     b = Binds()
     key, val = b(version_key(scope)), b(value)
     upsert = f"VALUES ({key}, {val}) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-    return b.query(
-        Dialects(
-            postgis=f"INSERT INTO meta (key, value) {upsert}",
-            duckdb=f"INSERT INTO workspace.workspace_meta (key, value) {upsert}",
-        )
-    )
+    return b.query(f"INSERT INTO workspace.workspace_meta (key, value) {upsert}")
 
 
 def write_national_version(value: str) -> list[Query]:

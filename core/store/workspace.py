@@ -5,8 +5,9 @@ from HTTP goes to the workspace, attached to the reader's connection as ``worksp
 statement can join national tables with ``workspace.<table>``. DuckDB locks a read-write file
 to one process, so a single server process owns the workspace.
 
-The workspace holds what the write path itself needs: ``workspace_meta`` (key, value), where
-council-scope data versions are kept (:mod:`core.store.versions`).
+Its tables are the workspace tables of :mod:`core.store.schema` (councils, tokens, audit,
+uploads and their aggregates, council-scope data versions), the same that PostGIS keeps in its
+``workspace`` schema.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ from pathlib import Path
 import duckdb
 
 from core.errors import StoreError
+from core.store.schema import WORKSPACE, duckdb_workspace_ddl
 
-ALIAS = "workspace"
-
-DDL = [
-    f"CREATE TABLE IF NOT EXISTS {ALIAS}.workspace_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-]
+ALIAS = WORKSPACE
 
 
 def default_path(national: Path) -> Path:
@@ -38,7 +36,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     literal = str(path).replace("'", "''")
     try:
         con.execute(f"ATTACH IF NOT EXISTS '{literal}' AS {ALIAS} (READ_WRITE)")
-        for statement in DDL:
+        for statement in duckdb_workspace_ddl():
             con.execute(statement)
     except duckdb.Error as exc:
         raise StoreError(

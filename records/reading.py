@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -168,7 +169,7 @@ def _open_xlsx(path: Path) -> Opened:
     def batches() -> Iterator[pa.Table]:
         columns: list[list[str]] = [[] for _ in range(width)]
         for row in rows:
-            cells: list[object] = list(row)[:width]
+            cells: list[Any] = list(row)[:width]
             cells += [None] * (width - len(cells))
             for i, cell in enumerate(cells):
                 columns[i].append(_cell_text(cell))

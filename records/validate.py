@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from records.channels import CHANNEL_IDS, normalise_channel
+from core.channels import CHANNELS, normalise_channel
 from records.columns import Columns
 from records.gazetteer import LEVEL_PREFIXES, Gazetteer
 from records.report import NOT_IN_LOOKUP, OUTSIDE, UNKNOWN_AREA, Report
@@ -63,6 +63,7 @@ BAD_INTERACTION = _reason("interaction", "not an LGIL interaction id (a whole nu
 RAGGED = _reason("row", "wrong number of fields")
 assert OUTSIDE  # rows refined later (records.report) move to this reason
 
+CHANNEL_IDS = tuple(c.channel for c in CHANNELS)
 AGGREGATE_KEYS = ("level", "area_code", "service_code", "channel", "month", "interaction_id")
 
 

@@ -387,7 +387,7 @@ def load_postcodes_command(
             source_id,
             "postcodes",
             [file],
-            vintage=vintage,
+            vintage=vintage or "",
             title="Postcode directory: " + file.name,
         )
         rows, terminated = load_postcodes(writer, file, source)

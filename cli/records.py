@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import typer
@@ -117,7 +118,9 @@ def uploads_command(council_id: str = typer.Argument(..., help="The council's id
 
 
 def demo_records_command(
-    council_id: str = typer.Argument(..., help="The council whose districts the records live in."),
+    council_id: str = typer.Argument(
+        ..., help="A council id (its districts), or a district's LAD code (e.g. E08000009)."
+    ),
     rows: int = typer.Option(10_000, "--rows", min=1, max=50_000_000, help="How many records."),
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same file."),
     out: Path = typer.Option(
@@ -138,9 +141,16 @@ def demo_records_command(
     settings = settings_or_exit()
 
     async def work() -> int:
-        store = await open_reader(settings, writable=False)
+        # a district code needs only the national data; a council id reads the workspace too
+        district = re.fullmatch(r"[EW]0[6789]\d{6}", council_id.upper())
+        store = await open_reader(settings, writable=not district)
         try:
-            council = await access.council(store, council_id)
+            if district:
+                council = access.Council(
+                    council_id.upper(), council_id.upper(), (access.District(council_id.upper(), None),)
+                )
+            else:
+                council = await access.council(store, council_id)
             table = await council_records(store, council, rows, seed, until, classification)
         finally:
             await store.close()

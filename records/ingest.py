@@ -117,7 +117,10 @@ def check_acceptable(report: Report, max_rejected_share: float) -> None:
         With the report, so the council sees every reason at once.
     """
     if report.rows_matched == 0:
-        raise UploadInvalid("no row could be taken: see the report for why", report.as_dict())
+        raise UploadInvalid(
+            f"all {report.rows_read:,} rows were rejected, so nothing was stored: the report says why, row by row",
+            report.as_dict(),
+        )
     share = report.rows_rejected / report.rows_read
     if share > max_rejected_share:
         raise UploadInvalid(

@@ -92,7 +92,7 @@ def load_postcodes(writer: Writer, path: Path, source: Source) -> tuple[int, int
     def write(tx: Transaction) -> int:
         tx.execute(q.clear_postcodes())
         with tx.bulk_load("postcode"):
-            return tx.insert_frame("postcode", frame)
+            return tx.insert_frame("postcode", frame.assign(source_id=source.id))
 
     rows = write_source(writer, source, path, write)
     return rows, int(frame["terminated"].sum())

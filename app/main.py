@@ -11,13 +11,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.catalogue import catalogue_lifespan
 from app.errors import RequestIdMiddleware, install_error_handlers
-from app.routers import areas, catalogue, council_profiles, councils, data, export, levels, ogc, web
+from app.routers import areas, catalogue, council_profiles, councils, data, export, levels, ogc, uploads, web
 from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
 from core.store import Reader, open_reader
 
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
-ROUTERS += [tile_routes.router, ogc.router, export.router, councils.router, council_profiles.router]
+ROUTERS += [tile_routes.router, ogc.router, export.router, councils.router, uploads.router]
+ROUTERS += [council_profiles.router]
 
 StoreFactory = Callable[[Settings], Awaitable[Reader]]
 

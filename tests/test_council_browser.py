@@ -62,7 +62,7 @@ def site(synthetic_settings: Settings, synthetic, tmp_path_factory: pytest.TempP
 
     tokens = asyncio.run(fill())
     with live_server(settings) as url:
-        yield {"url": url, "council": sc.trafford, **tokens}
+        yield {"url": url, "council": sc.trafford, "oas": list(sc.trafford_oas["code"]), **tokens}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,7 @@ class CouncilPage:
         self.context = browser.new_context(accept_downloads=True)
         self.page = self.context.new_page()
         self.base = base
+        self.expect_status = expect_status
         self.errors: list[str] = []
         self.urls: list[str] = []
         self.page.on("console", lambda m: self._console(m))
@@ -103,7 +104,7 @@ class CouncilPage:
         if message.type != "error":
             return
         # Chromium logs every failed fetch on the console; the ones a test expects are not errors
-        if "status of 40" in message.text and any(f"status of {s}" in message.text for s in (401, 403)):
+        if any(f"status of {s}" in message.text for s in self.expect_status):
             return
         self.errors.append(f"console error: {message.text}")
 
@@ -222,6 +223,44 @@ def test_sign_out_forgets_the_token(browser, site) -> None:
         page.page.reload()
         page.page.wait_for_selector("body[data-ready='true']")
         assert page.page.is_hidden("#workspace")
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+UPLOAD_SERVICE = 1614
+
+
+def test_upload_with_progress_and_report_then_a_refused_file(browser, site, tmp_path: Path) -> None:
+    page = CouncilPage(browser, site["url"], expect_status=(422,))
+    try:
+        page.open()
+        page.sign_in(site["council"], site["token"])
+        p = page.page
+        p.wait_for_selector("#profile-chart svg .row", timeout=30_000)
+        good = tmp_path / "records.csv"
+        rows = [
+            f"{code},{UPLOAD_SERVICE},web,2025-0{1 + i % 9}-01,{7 + i % 3}"
+            for i, code in enumerate(site["oas"])
+        ]
+        rows.append(f"E00999999,{UPLOAD_SERVICE},web,2025-01-01,1")  # an unknown area: rejected, reported
+        good.write_text("area,service,channel,date,count\n" + "\n".join(rows) + "\n")
+        p.set_input_files("#upload-file", str(good))
+        p.click("#upload-form button[type=submit]")
+        p.wait_for_selector("body[data-uploaded='ok']", timeout=30_000)
+        assert p.eval_on_selector("#upload-progress", "e => e.value") == 100
+        report = p.inner_text("#upload-report")
+        assert f"{len(rows)} rows read" in report and f"{len(rows) - 1} matched" in report
+        assert "E00999999" in report and "unknown area code" in report
+        p.wait_for_selector("body[data-loaded='true']")
+        page.shot("council-upload")
+        # a header-only file is refused whole: the reason is shown, nothing changes
+        bad = tmp_path / "empty.csv"
+        bad.write_text("area,service,channel,date\n")
+        p.set_input_files("#upload-file", str(bad))
+        p.click("#upload-form button[type=submit]")
+        p.wait_for_selector("body[data-uploaded='error']", timeout=30_000)
+        assert "refused (422)" in p.inner_text("#upload-status")
         assert page.errors == []
     finally:
         page.close()

@@ -398,3 +398,56 @@ def test_formula_looking_text_is_escaped_in_csv() -> None:
     assert rows[0] == ["name", "z"]
     assert rows[1] == ['\'=HYPERLINK("http://x")', "-2.5"]
     assert rows[2] == ["'+1", ""]
+
+
+UPLOAD_SERVICE = 1614  # an LGSL code the generated service list holds
+
+
+def test_an_upload_end_to_end_profile_and_takeup_by_hand(client: TestClient, world_store) -> None:
+    """Records uploaded through the upload route give the profile and take-up worked out here;
+    deleting the upload takes them away again (the take-up kept per data version follows)."""
+    _, sc, _ = world_store
+    store = client.app.state.store  # type: ignore[attr-defined]
+    council_id = f"upload-{uuid.uuid4().hex[:6]}"
+    _, token = client.portal.call(access.create_council, store, council_id.title(), [TRAFFORD], council_id)  # type: ignore[union-attr]
+    headers = bearer(token)
+    oas = sc.trafford_oas
+    counts = {code: 6 + (i % 5) for i, code in enumerate(oas["code"])}
+    body = "area,service,channel,date,count\n" + "".join(
+        f"{code},{UPLOAD_SERVICE},web,2025-03-0{1 + i % 9},{n}\n"
+        for i, (code, n) in enumerate(counts.items())
+    )
+    empty = client.get(
+        f"/api/councils/{council_id}/takeup?level=oa&service={UPLOAD_SERVICE}", headers=headers
+    )
+    assert empty.status_code == 200 and empty.json()["totals"]["observed"] == 0
+    posted = client.post(
+        f"/api/councils/{council_id}/uploads",
+        content=body.encode(),
+        headers={**headers, "Content-Type": "text/csv"},
+        params={"name": "records.csv"},
+    )
+    assert posted.status_code == 201, posted.text
+    doc = client.get(f"/api/councils/{council_id}/profile?service={UPLOAD_SERVICE}", headers=headers).json()
+    c = oas.assign(sg=oas["subgroup"].str[:1], n=oas["code"].map(counts)).groupby("sg")["n"].sum()
+    b = oas.assign(sg=oas["subgroup"].str[:1]).groupby("sg")["households"].sum()
+    rows = {r["code"]: r for r in doc["classes"]}
+    for code in b.index:
+        assert rows[code]["customers"] == c[code]
+        assert rows[code]["index"] == pytest.approx(100 * (c[code] / c.sum()) / (b[code] / b.sum()), abs=0.06)
+    assert doc["source"]["uploads"] == 1 and doc["source"]["synthetic"] is False
+    assert doc["source"]["date_from"] == "2025-03-01"
+    takeup = client.get(
+        f"/api/councils/{council_id}/takeup?level=oa&service={UPLOAD_SERVICE}", headers=headers
+    )
+    assert takeup.json()["totals"]["observed"] == sum(counts.values())
+    upload_id = posted.json()["upload_id"]
+    assert (
+        client.delete(f"/api/councils/{council_id}/uploads/{upload_id}", headers=headers).status_code == 204
+    )
+    after = client.get(
+        f"/api/councils/{council_id}/takeup?level=oa&service={UPLOAD_SERVICE}", headers=headers
+    )
+    assert after.json()["totals"]["observed"] == 0
+    gone = client.get(f"/api/councils/{council_id}/profile?service={UPLOAD_SERVICE}", headers=headers).json()
+    assert gone["customers"]["classified"] == 0 and gone["source"]["uploads"] == 0

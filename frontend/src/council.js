@@ -303,6 +303,85 @@ function renderFunnel(doc) {
     `Lines: 95 % (dashed) and 99.8 % (solid). ${doc.limits.note}`;
 }
 
+// --- upload --------------------------------------------------------------------------------
+
+function reportTable(caption, head, rows) {
+  const table = el('table', {}, el('caption', {}, caption));
+  table.append(el('tr', {}, ...head.map((x) => el('th', {}, x))));
+  for (const r of rows) table.append(el('tr', {}, ...r.map((x) => el('td', {}, x === null || x === undefined ? '' : String(x)))));
+  return table;
+}
+
+function renderReport(report, ok) {
+  const box = $('upload-report');
+  box.replaceChildren();
+  box.hidden = !report;
+  if (!report) return;
+  const rate = report.match_rate === null || report.match_rate === undefined ? '—' : `${(report.match_rate * 100).toFixed(1)} %`;
+  box.append(
+    el('p', {}, `${ok ? 'Taken' : 'Refused'}: ${fmt(report.rows_read)} rows read, ${fmt(report.rows_matched)} matched, ` +
+      `${fmt(report.rows_rejected)} rejected (match rate ${rate}); dates ${report.date_from || '—'} to ${report.date_to || '—'}.`),
+  );
+  if (report.rejections && report.rejections.length) {
+    box.append(reportTable('Rejected rows by reason', ['field', 'reason', 'rows'], report.rejections.map((r) => [r.field, r.reason, r.rows])));
+  }
+  if (report.rejected_rows && report.rejected_rows.length) {
+    box.append(reportTable(`First ${Math.min(report.rejected_rows.length, 20)} rejected rows`, ['row', 'field', 'reason', 'value'],
+      report.rejected_rows.slice(0, 20).map((r) => [r.row, r.field, r.reason, r.value])));
+  }
+  for (const [key, label] of [['unknown_services', 'Unknown service codes'], ['unknown_channels', 'Unknown channels']]) {
+    if (report[key] && report[key].length) box.append(reportTable(label, ['code', 'rows'], report[key].map((u) => [u.code, u.rows])));
+  }
+}
+
+function upload(event) {
+  event.preventDefault();
+  const file = $('upload-file').files[0];
+  if (!file) return;
+  const q = new URLSearchParams({ name: file.name });
+  for (const part of $('upload-map').value.split(',').map((x) => x.trim()).filter(Boolean)) q.append('map', part);
+  const xhr = new XMLHttpRequest();
+  const bar = $('upload-progress');
+  bar.hidden = false;
+  bar.value = 0;
+  $('upload-status').textContent = `Sending ${file.name}…`;
+  renderReport(null);
+  xhr.open('POST', `/api/councils/${encodeURIComponent(session.council)}/uploads?${q}`);
+  xhr.setRequestHeader('Authorization', `Bearer ${session.token}`);
+  xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+  xhr.setRequestHeader('Accept', 'application/json');
+  xhr.upload.onprogress = (e) => {
+    if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
+  };
+  xhr.upload.onload = () => {
+    bar.value = 100;
+    $('upload-status').textContent = 'Sent; checking and aggregating the records…';
+  };
+  xhr.onerror = () => {
+    $('upload-status').textContent = 'The upload failed: the server cannot be reached.';
+    document.body.dataset.uploaded = 'error';
+  };
+  xhr.onload = async () => {
+    let body = null;
+    try {
+      body = JSON.parse(xhr.responseText);
+    } catch { /* not JSON */ }
+    if (xhr.status === 201) {
+      $('upload-status').textContent = `Uploaded ${body.source_name}${body.synthetic ? ' (synthetic)' : ''}.`;
+      renderReport(body.report, true);
+      document.body.dataset.uploaded = 'ok';
+      await refresh();
+    } else {
+      const detail = (body && body.detail) || xhr.statusText;
+      $('upload-status').textContent = `The upload was refused (${xhr.status}): ${detail}`;
+      renderReport(body && body.report, false);
+      document.body.dataset.uploaded = 'error';
+    }
+  };
+  document.body.dataset.uploaded = 'sending';
+  xhr.send(file);
+}
+
 // --- downloads and refresh -------------------------------------------------------------------
 
 async function download(what) {
@@ -353,6 +432,7 @@ async function start() {
   $('signin-form').addEventListener('submit', onSignIn);
   $('signout').addEventListener('click', signOut);
   $('controls').addEventListener('submit', refresh);
+  $('upload-form').addEventListener('submit', upload);
   for (const b of document.querySelectorAll('button.download')) b.addEventListener('click', () => download(b.dataset.what));
   const saved = sessionStorage.getItem(KEY);
   if (saved) {

@@ -24,6 +24,7 @@ from core.store import Reader
 from core.store.queries import profiles as q
 from core.store.versions import council_scope
 from geo import disclosure, profiling, takeup
+from records.access import Council
 
 EW_PREFIXES = ("E", "W")
 AREA_LEVELS = ("lad", "ward", "lsoa", "oa")
@@ -50,8 +51,8 @@ class CouncilRef:
     districts: tuple[str, ...]
 
     @classmethod
-    def of(cls, council: Any) -> CouncilRef:
-        """From the council of an authenticated caller (``records.access.Council``)."""
+    def of(cls, council: Council) -> CouncilRef:
+        """From the council of an authenticated caller."""
         return cls(council.council_id, council.name, tuple(council.district_codes))
 
 

@@ -350,6 +350,8 @@ def test_takeup_tiles_are_private_and_carry_the_values(client: TestClient, world
     }
     assert props[ward.code]["band"] == expected[ward.code]["band"]
     assert props[ward.code]["expected"] == pytest.approx(expected[ward.code]["expected"], abs=0.01)
+    bad = client.get(f"/api/councils/{sc.trafford}/takeup/tiles/{z}/{x}/{y}.mvt?tier=nope", headers=headers)
+    assert bad.status_code == 400
     # another council's token, or none: no tile
     assert client.get(f"/api/councils/{sc.trafford}/takeup/tiles/{z}/{x}/{y}.mvt").status_code == 401
     assert (

@@ -13,14 +13,17 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from app import profiles
+from app.catalogue import Catalogue
 from app.councils import PRIVATE, CouncilDep
 from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.routers.councils import AUTH_ERRORS
 from app.routers.tiles import MVT_MEDIA_TYPE
 from app.safe_csv import SUPPRESSED, to_csv
 from core.errors import BadRequest
+from core.store import Reader
 from core.store.tile_source import AreaValues, TileQuery
 from core.tiling import check_tile
+from records.access import Caller
 
 router = APIRouter(prefix="/api/councils", tags=["council workspace"])
 
@@ -48,11 +51,15 @@ FormatQuery = Annotated[Literal["json", "csv"], Query(description="json (default
 
 
 def _classification(
-    cat: Any, classification: str | None, tier: str | None
+    cat: Catalogue, classification: str | None, tier: str | None
 ) -> tuple[str, tuple[str, ...], str]:
+    """The classification of output areas asked for (or the default), its tiers and the tier."""
     c = cat.classification_at("oa", classification)
     tiers = tuple(c.tiers)
-    return c.classification_id, tiers, tier or tiers[0]
+    use = tier or tiers[0]
+    if use not in tiers:
+        raise BadRequest(f"unknown tier {use!r}; known tiers: {', '.join(tiers)}")
+    return c.classification_id, tiers, use
 
 
 def _csv(text: str, name: str) -> Response:
@@ -178,18 +185,16 @@ TAKEUP_CSV = [
 
 
 async def _takeup(
-    caller: Any,
-    store: Any,
-    cat: Any,
+    caller: Caller,
+    store: Reader,
+    cat: Catalogue,
     service: int | None,
     level: str,
     tier: str | None,
     classification: str | None,
 ) -> dict[str, Any]:
     council = profiles.CouncilRef.of(caller.council)
-    cid, tiers, use_tier = _classification(cat, classification, tier)
-    if use_tier not in tiers:
-        raise BadRequest(f"unknown tier {use_tier!r}; known tiers: {', '.join(tiers)}")
+    cid, _, use_tier = _classification(cat, classification, tier)
     return await profiles.takeup_doc(
         store, council, classification_id=cid, tier=use_tier, lgsl=service, level=level
     )
@@ -299,7 +304,7 @@ async def get_takeup_tile(
     Never cached by a shared cache: ``Cache-Control: private, no-store``."""
     check_tile(z, x, y, settings.max_zoom)
     council = profiles.CouncilRef.of(caller.council)
-    cid, tiers, use_tier = _classification(cat, classification, tier)
+    cid, _, use_tier = _classification(cat, classification, tier)
     frame, _ = await profiles.cached_takeup_table(
         store, council, classification_id=cid, tier=use_tier, lgsl=service, level=level
     )

@@ -349,6 +349,7 @@ def test_takeup_tiles_are_private_and_carry_the_values(client: TestClient, world
         for a in client.get(f"/api/councils/{sc.trafford}/takeup?level=ward", headers=headers).json()["areas"]
     }
     assert props[ward.code]["band"] == expected[ward.code]["band"]
+    assert "synthetic" in props[ward.code]["source"]
     assert props[ward.code]["expected"] == pytest.approx(expected[ward.code]["expected"], abs=0.01)
     bad = client.get(f"/api/councils/{sc.trafford}/takeup/tiles/{z}/{x}/{y}.mvt?tier=nope", headers=headers)
     assert bad.status_code == 400

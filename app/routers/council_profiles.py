@@ -299,8 +299,9 @@ async def get_takeup_tile(
     tier: TierQuery = None,
     classification: ClassificationQuery = None,
 ) -> Response:
-    """Areas of the level in the council's districts with ``observed``, ``expected``, ``index``,
-    ``band`` and ``position`` (suppressed areas carry ``band`` "suppressed" and no counts).
+    """Areas of the level in the council's districts with ``observed``, ``expected``,
+    ``takeup_index``, ``band``, ``position`` and ``source`` (which says "synthetic" when the
+    records were); suppressed areas carry ``band`` "suppressed" and no counts.
     Never cached by a shared cache: ``Cache-Control: private, no-store``."""
     check_tile(z, x, y, settings.max_zoom)
     council = profiles.CouncilRef.of(caller.council)
@@ -308,6 +309,8 @@ async def get_takeup_tile(
     frame, _ = await profiles.cached_takeup_table(
         store, council, classification_id=cid, tier=use_tier, lgsl=service, level=level
     )
+
+    source = (await profiles.source_doc(store, council, service))["customers"]
 
     def num(v: Any) -> float | None:
         return None if v is None or v != v else float(v)
@@ -325,6 +328,7 @@ async def get_takeup_tile(
                 for i, s in zip(frame["index"], frame["suppressed"], strict=True)
             ),
             "position": tuple(None if p is None else str(p) for p in frame["position"]),
+            "source": (source,) * len(frame),
         },
     )
     query = TileQuery(layer="takeup", level=level, z=z, x=x, y=y, max_features=settings.max_features_per_tile)

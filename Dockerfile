@@ -13,6 +13,7 @@ COPY core ./core
 COPY geo ./geo
 COPY boundaries ./boundaries
 COPY derive ./derive
+COPY records ./records
 COPY app ./app
 COPY cli ./cli
 COPY migrations ./migrations

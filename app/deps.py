@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from app.catalogue import Catalogue, catalogue_holder
 from app.tiles.service import TileService
 from core.settings import Settings
-from core.store import Reader
+from core.store import Reader, StoreTimeout, StoreUnavailable
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -23,6 +23,19 @@ def get_store(request: Request) -> Reader:
 async def get_catalogue(request: Request) -> Catalogue:
     """The catalogue of the current national data version (async: no thread hop on the tile path)."""
     return await catalogue_holder(request.app).current()
+
+
+async def get_tile_catalogue(request: Request) -> Catalogue:
+    """The catalogue for tile routes: when the store is unreachable, the last one read, so tiles
+    already cached are still served (stale-if-error; the answer says so, see the tile route)."""
+    holder = catalogue_holder(request.app)
+    try:
+        return await holder.current()
+    except (StoreUnavailable, StoreTimeout):
+        if holder.latest is None:
+            raise
+        request.state.stale_catalogue = True
+        return holder.latest
 
 
 async def get_tile_service(request: Request) -> TileService:
@@ -39,3 +52,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Reader, Depends(get_store)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 TileServiceDep = Annotated[TileService, Depends(get_tile_service)]
+TileCatalogueDep = Annotated[Catalogue, Depends(get_tile_catalogue)]

@@ -21,6 +21,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> No
             "which owns its workspace file"
         )
     if workers > 1:
-        uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level)
+        from app.workers import run_workers
+
+        run_workers(settings, host, port, workers, {"log_level": settings.log_level})
     else:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)

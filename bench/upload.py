@@ -6,7 +6,7 @@ lookup, creates a council, writes a synthetic record file (``insight demo-record
 time from the first byte sent to the answer, and the server's resident memory before the
 upload and at its peak during it (sampled from /proc every 20 ms). Usage::
 
-    python bench/upload.py [--rows 1000000] [--backend duckdb|postgis] [--pg-url postgresql://...]
+    python bench/upload.py [--rows 1000000] [--backend duckdb|postgis|both] [--pg-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -148,50 +148,57 @@ def serve_and_upload(settings: Settings, council: str, token: str, path: Path) -
         server.wait(timeout=30)
 
 
+def run(backend: str, args: argparse.Namespace, tmp: Path, data_dir: Path) -> None:
+    """Build the store of one backend, upload, print the figures."""
+    from cli.demo import build_demo
+
+    pg_name = None
+    if backend == "duckdb":
+        url = f"duckdb:///{tmp / f'bench-{time.time_ns()}.duckdb'}"
+    else:
+        pg_name, url = create_database(args.pg_url, "insight_bench")
+    try:
+        settings = Settings(database_url=url, data_dir=data_dir, europe_starts=20)
+        t0 = time.perf_counter()
+        build_demo(settings)
+        print(f"{backend}: store built in {time.perf_counter() - t0:.1f} s")
+        council, token, path = prepare(settings, tmp, args.rows)
+        size = path.stat().st_size
+        print(f"{backend}: record file {args.rows:,} rows, {size / 1e6:.1f} MB (synthetic)")
+        figures = serve_and_upload(settings, council, token, path)
+    finally:
+        if pg_name:
+            drop_database(args.pg_url, pg_name)
+    print(
+        f"{backend}: upload end to end {figures['seconds']:.2f} s ({figures['rows'] / figures['seconds']:,.0f} "
+        f"rows/s, {size / 1e6 / figures['seconds']:.1f} MB/s); {figures['matched']:,.0f} of "
+        f"{figures['rows']:,.0f} rows matched; {figures['cells']:,.0f} aggregate cells stored"
+    )
+    growth = figures["rss_peak_mb"] - figures["rss_before_mb"]
+    print(
+        f"{backend}: server RSS {figures['rss_before_mb']:.0f} MB before, {figures['rss_peak_mb']:.0f} MB at "
+        f"peak: growth {growth:.0f} MB"
+    )
+    ok = figures["seconds"] <= 15 and growth <= 300
+    print(f"{backend}: targets (<= 15 s, <= 300 MB growth) {'met' if ok else 'NOT met'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--backend", choices=["duckdb", "postgis"], default="duckdb")
+    parser.add_argument("--backend", choices=["duckdb", "postgis", "both"], default="duckdb")
     parser.add_argument("--pg-url", default=os.environ.get("INSIGHT_TEST_PG_URL"), help="PostGIS admin URL")
     args = parser.parse_args()
+    if args.backend != "duckdb" and not args.pg_url:
+        parser.error("PostGIS needs --pg-url or INSIGHT_TEST_PG_URL (an admin URL)")
     os.environ.setdefault("INSIGHT_PROGRESS", "0")
-    from cli.demo import build_demo
     from tests.synthetic import generate
 
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         world = generate(tmp / "data")
-        pg_name = None
-        if args.backend == "duckdb":
-            url = f"duckdb:///{tmp / 'bench.duckdb'}"
-        else:
-            if not args.pg_url:
-                parser.error("PostGIS needs --pg-url or INSIGHT_TEST_PG_URL (an admin URL)")
-            pg_name, url = create_database(args.pg_url, "insight_bench")
-        try:
-            settings = Settings(database_url=url, data_dir=world.root, europe_starts=20)
-            t0 = time.perf_counter()
-            build_demo(settings)
-            print(f"store built in {time.perf_counter() - t0:.1f} s ({args.backend})")
-            council, token, path = prepare(settings, tmp, args.rows)
-            size = path.stat().st_size
-            print(f"record file: {args.rows:,} rows, {size / 1e6:.1f} MB (synthetic)")
-            figures = serve_and_upload(settings, council, token, path)
-        finally:
-            if pg_name:
-                drop_database(args.pg_url, pg_name)
-    print(
-        f"upload end to end: {figures['seconds']:.2f} s ({figures['rows'] / figures['seconds']:,.0f} rows/s, "
-        f"{size / 1e6 / figures['seconds']:.1f} MB/s); {figures['matched']:,.0f} of {figures['rows']:,.0f} rows "
-        f"matched; {figures['cells']:,.0f} aggregate cells stored"
-    )
-    growth = figures["rss_peak_mb"] - figures["rss_before_mb"]
-    print(
-        f"server RSS: {figures['rss_before_mb']:.0f} MB before, {figures['rss_peak_mb']:.0f} MB at peak: "
-        f"growth {growth:.0f} MB"
-    )
-    ok = figures["seconds"] <= 15 and growth <= 300
-    print(f"targets (<= 15 s, <= 300 MB growth): {'met' if ok else 'NOT met'}")
+        for backend in ("duckdb", "postgis") if args.backend == "both" else (args.backend,):
+            run(backend, args, tmp, world.root)
 
 
 if __name__ == "__main__":

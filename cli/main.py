@@ -9,6 +9,7 @@ import typer
 from cli.build import build_app
 from cli.common import fail, settings_or_exit
 from cli.council import council_app
+from cli.export import export_app
 from cli.load import fetch_command, load_app
 from cli.records import demo_postcodes_command, demo_records_command, upload_command, uploads_command
 
@@ -98,6 +99,7 @@ cli.command("upload")(upload_command)
 cli.command("uploads")(uploads_command)
 cli.command("demo-records")(demo_records_command)
 cli.command("demo-postcodes")(demo_postcodes_command)
+cli.add_typer(export_app, name="export")
 cli.command("fetch")(fetch_command)
 
 

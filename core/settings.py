@@ -158,7 +158,7 @@ class UploadSettings(BaseSettings):
     model_config = _CONFIG
 
     upload_max_bytes: int = Field(
-        200 * 1024 * 1024, ge=1, description="Largest upload file in bytes (413 beyond)."
+        100 * 1024 * 1024, ge=1, description="Largest upload file in bytes (413 beyond)."
     )
     upload_max_rows: int = Field(2_000_000, ge=1, description="Most data rows in one upload (422 beyond).")
     upload_max_rejected_share: float = Field(

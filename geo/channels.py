@@ -30,13 +30,13 @@ COST_SETS: dict[str, CostSet] = {
         "socitm2012",
         "Socitm Channel Value Benchmarking, 2011 cohorts (briefing May 2012)",
         2012,
-        {"face_to_face": 8.62, "telephone": 2.83, "web": 0.15},
+        {"face-to-face": 8.62, "telephone": 2.83, "web": 0.15},
     ),
     "socitm2009": CostSet(
-        "socitm2009", "Socitm Insight, 2009", 2009, {"face_to_face": 7.40, "telephone": 2.90, "web": 0.32}
+        "socitm2009", "Socitm Insight, 2009", 2009, {"face-to-face": 7.40, "telephone": 2.90, "web": 0.32}
     ),
     "nwegg": CostSet(
-        "nwegg", "NWeGG / CIPFA channel costs", 2012, {"face_to_face": 7.81, "telephone": 4.00, "web": 0.17}
+        "nwegg", "NWeGG / CIPFA channel costs", 2012, {"face-to-face": 7.81, "telephone": 4.00, "web": 0.17}
     ),
     "pwc_post": CostSet("pwc_post", "PwC, cost of a postal contact", 2012, {"post": 12.10}),
 }

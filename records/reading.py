@@ -42,8 +42,9 @@ _SIGNATURES = (
 class Ragged:
     """A CSV line with more or fewer fields than the header (skipped and reported)."""
 
-    row: int | None
+    row: int | None  # not known when the file is read as a stream
     found: int
+    text: str
 
 
 @dataclass
@@ -120,7 +121,7 @@ def _open_csv(path: Path, text: str) -> Opened:
     opened = Opened("csv", header, delimiter, lambda: iter(()))
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        opened.ragged.append(Ragged(row.number, row.actual_columns))
+        opened.ragged.append(Ragged(row.number, row.actual_columns, row.text))
         return "skip"
 
     def batches() -> Iterator[pa.Table]:

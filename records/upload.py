@@ -33,6 +33,7 @@ from records.report import NOT_IN_LOOKUP, UNKNOWN_AREA, Report
 COUNTS_TABLE = "workspace.service_count"
 FOLLOW_UP = 20_000  # unmatched codes looked up nationally, to tell "outside" from "unknown"
 CHUNK = 1_000
+INSERT_ROWS = 250_000  # aggregate rows per bulk statement
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,9 @@ async def take_upload(
     async with store.unit_of_work() as uow:
         if not await uow.fetch(q.insert_upload(row)):
             raise _duplicate(content_hash)
-        cells = await uow.insert_arrow(COUNTS_TABLE, counts)
+        cells = 0
+        for start in range(0, counts.num_rows, INSERT_ROWS):  # each statement well within the timeout
+            cells += await uow.insert_arrow(COUNTS_TABLE, counts.slice(start, INSERT_ROWS))
         detail = (
             f"upload {row.upload_id} of {source_name!r}{' (synthetic)' if is_synthetic else ''}: "
             f"{report.rows_matched:,} of {report.rows_read:,} rows matched, {cells:,} aggregate cells"

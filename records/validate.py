@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 from core.channels import CHANNELS, normalise_channel
 from records.columns import Columns
 from records.gazetteer import LEVEL_PREFIXES, Gazetteer
-from records.report import NOT_IN_LOOKUP, OUTSIDE, UNKNOWN_AREA, Report
+from records.report import LISTED, NOT_IN_LOOKUP, UNKNOWN_AREA, Rejection, Report
+from records.safety import safe_cell
 
 EARLIEST = dt.date(1990, 1, 1)
 MAX_COUNT = 1_000_000
@@ -61,7 +62,8 @@ COUNT_MISSING = _reason("count", "missing")
 BAD_COUNT = _reason("count", f"not a whole number from 1 to {MAX_COUNT:,}")
 BAD_INTERACTION = _reason("interaction", "not an LGIL interaction id (a whole number)")
 RAGGED = _reason("row", "wrong number of fields")
-assert OUTSIDE  # rows refined later (records.report) move to this reason
+# rows of POSTCODE_UNMATCHED and AREA_UNMATCHED whose code is found elsewhere in the country
+# move to "outside the council's districts" once the file is read (records.upload.refine)
 
 CHANNEL_IDS = tuple(c.channel for c in CHANNELS)
 AGGREGATE_KEYS = ("level", "area_code", "service_code", "channel", "month", "interaction_id")
@@ -170,14 +172,12 @@ def check_batch(
         Row number of the batch's first row (the header is row 1).
     """
     n = batch.num_rows
-    used = [i for i in columns.positions.values() if i is not None]
     texts = {f: _text(batch, i) for f, i in columns.positions.items()}
     # rows with nothing in any used column are blank lines, not records
     filled = np.zeros(n, dtype=bool)
     for f, i in columns.positions.items():
         if i is not None and f != "synthetic":
             filled |= pc.not_equal(pc.utf8_length(texts[f]), 0).to_numpy(zero_copy_only=False)
-    del used
     rows = np.flatnonzero(filled)
     report.rows_blank += n - len(rows)
     report.rows_read += len(rows)
@@ -394,17 +394,10 @@ def _record_rejections(
     for code, k in zip(*np.unique(reason[bad], return_counts=True), strict=True):
         field, text = REASONS[int(code)]
         report.reasons[(field, text)] += int(k)
-    room = max(0, 100 - len(report.listed))
+    room = max(0, LISTED - len(report.listed))
     for i in bad[:room]:
         code = int(reason[i])
         field, text = REASONS[code]
         value = raw[code][int(i)].as_py() if code in raw else ""
         key = str(keys[code][i]) if code in keys else ""
-        report.listed.append(_listing(int(row_numbers[i]), field, text, value, key))
-
-
-def _listing(row: int, field: str, text: str, value: object, key: str) -> Any:
-    from records.report import Rejection
-    from records.safety import safe_cell
-
-    return Rejection(row, field, text, safe_cell(value), key)
+        report.listed.append(Rejection(int(row_numbers[i]), field, text, safe_cell(value), key))

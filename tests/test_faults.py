@@ -151,3 +151,34 @@ def test_stopping_postgres_under_load_gives_503_problems_and_recovers(
     assert all(isinstance(a.body, list) and len(a.body) == 8 for a in ok)
     assert recovered is not None, f"no 200 within {RECOVERY_S} s of the restart"
     assert [a.status for a in settled] == [200] * 20
+
+
+def test_cached_tiles_are_served_while_postgres_is_down(cluster: Cluster, tmp_path: Path) -> None:
+    """stale-if-error: a tile drawn before the outage is served during it, marked stale and not
+    to be cached downstream; a tile never drawn answers 503; all is normal after the restart."""
+    url = create_database(cluster.url, "insight_fault")[1]
+    settings = make_small_store(
+        url, tmp_path, pool_acquire_timeout_s=2.0, retry_after_s=1, tile_version_ttl_s=0.1
+    )
+    cached, uncached = "/tiles/lad/0/0/0.mvt", "/tiles/lad/1/1/0.mvt"
+    with live_server(settings) as base, httpx.Client(base_url=base, timeout=15) as client:
+        before = client.get(cached)
+        assert before.status_code in (200, 204) and "x-tile-stale" not in before.headers
+        cluster.stop()
+        try:
+            time.sleep(0.3)  # past the version check interval: the next request asks the store
+            during = client.get(cached)
+            assert during.status_code == before.status_code, during.text
+            assert during.content == before.content and during.headers["etag"] == before.headers["etag"]
+            assert during.headers["x-tile-stale"].startswith("true")
+            assert during.headers["cache-control"] == "no-cache"
+            missing = client.get(uncached)
+            assert missing.status_code == 503
+            assert missing.headers["content-type"] == "application/problem+json"
+        finally:
+            cluster.start()
+        deadline = time.monotonic() + RECOVERY_S
+        while (after := client.get(cached)).status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert after.status_code == before.status_code and "x-tile-stale" not in after.headers
+        assert client.get(uncached).status_code in (200, 204)

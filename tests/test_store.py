@@ -51,7 +51,8 @@ def test_upgrade_replaces_the_first_release_derived_tables(pg_admin_url: str) ->
     with psycopg.connect(libpq_url(url)) as conn:
         kinds = dict(
             conn.execute(
-                "SELECT table_name, table_type FROM information_schema.tables WHERE table_name = ANY(%s)",
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_name = ANY(%s)",
                 [["composition", "predominant", "demand", "area_households", "demand_area", "council"]],
             ).fetchall()
         )

@@ -428,3 +428,37 @@ def test_the_cli_uploads_synthetic_records(
     assert code == 1 and "already uploaded" in text
     code, text = insight(settings, "uploads", council)
     assert code == 0 and "[synthetic]" in text and "records.csv" in text
+
+
+def test_two_racing_uploads_of_one_file_count_once(world: World, tmp_path: Path) -> None:
+    """Both pass the early duplicate check; the unit of work lets only one in."""
+    import anyio
+
+    from records import access
+    from records.upload import take_upload
+
+    store = world.client.app.state.store  # type: ignore[attr-defined]
+    settings = world.client.app.state.settings  # type: ignore[attr-defined]
+    path = tmp_path / "race.csv"
+    path.write_bytes(records([(world.live[7][0], SERVICE, "kiosk", "2025-11-03")] * 4))
+    before = world.snapshot()
+    outcomes: list[str] = []
+
+    async def race() -> None:
+        council = await access.council(store, world.council)
+
+        async def one() -> None:
+            try:
+                await take_upload(store, settings, council, "cli", path, source_name="race.csv")
+                outcomes.append("taken")
+            except Exception as exc:
+                outcomes.append(type(exc).__name__)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(one)
+            group.start_soon(one)
+
+    world.client.portal.call(race)  # type: ignore[union-attr]
+    assert sorted(outcomes) == ["Conflict", "taken"]
+    after = world.snapshot()
+    assert after[0] == before[0] + 1 and after[2] == before[2] + 4

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from app.deps import CatalogueDep, SettingsDep, StoreDep, TileServiceDep
+from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.cache import Tile
 from app.tiles.layers import FIELDS, SERVICE_FIELDS
@@ -45,6 +45,9 @@ def _tile_response(request: Request, tile: Tile, cache_control: str) -> Response
     }
     if tile.capped:
         headers["X-Tile-Capped"] = f"true; features beyond {tile.features} were left out"
+    if getattr(request.state, "stale_catalogue", False):  # the store is down: a cached tile, not revalidated
+        headers["Cache-Control"] = "no-cache"
+        headers["X-Tile-Stale"] = "true; the database is unreachable, this tile comes from the cache"
     match = request.headers.get("if-none-match")
     if match and (match.strip() == "*" or tile.etag in [m.strip() for m in match.split(",")]):
         return Response(status_code=304, headers=headers)
@@ -74,7 +77,7 @@ async def get_tile(
     z: Annotated[int, Path(ge=0, le=30)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
-    cat: CatalogueDep,
+    cat: TileCatalogueDep,
     tiles: TileServiceDep,
     service: ServiceQuery = None,
     classification: ClassificationQuery = None,

@@ -103,15 +103,6 @@ def delete_counts(council_id: str, upload_id: str) -> Query:
     )
 
 
-def count_summary(council_id: str, upload_id: str) -> Query:
-    """Rows and contacts an upload's aggregates hold (``cells``, ``contacts``)."""
-    b = Binds()
-    return b.query(
-        "SELECT count(*) AS cells, coalesce(sum(contacts), 0) AS contacts FROM workspace.service_count "
-        f"WHERE council_id = {b(council_id)} AND upload_id = {b(upload_id)}"
-    )
-
-
 # --- what uploads are matched against -------------------------------------------------------
 def council_postcodes(districts: Sequence[str]) -> Query:
     """Postcodes of the output areas in ``districts``: ``postcode``, ``oa_code``, ``terminated``."""

@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from app import profiles
+from app import profiles, takeup
 from app.catalogue import Catalogue
+from app.council_data import CouncilRef, source_doc
 from app.councils import PRIVATE, CouncilDep
 from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.routers.councils import AUTH_ERRORS
@@ -136,7 +137,7 @@ async def get_profile(
     """Per class: customers and base households, their shares, the index (100 = like the base)
     with its 95 % interval, penetration, z (|z| > 2 flagged) and the wording; counts of 1 to 5
     and what would reveal them are suppressed."""
-    council = profiles.CouncilRef.of(caller.council)
+    council = CouncilRef.of(caller.council)
     cid, tiers, use_tier = _classification(cat, classification, tier)
     doc = await profiles.profile(
         store, council, classification_id=cid, tiers=tiers, tier=use_tier, lgsl=service, base=base, area=area
@@ -193,9 +194,9 @@ async def _takeup(
     tier: str | None,
     classification: str | None,
 ) -> dict[str, Any]:
-    council = profiles.CouncilRef.of(caller.council)
+    council = CouncilRef.of(caller.council)
     cid, _, use_tier = _classification(cat, classification, tier)
-    return await profiles.takeup_doc(
+    return await takeup.takeup_doc(
         store, council, classification_id=cid, tier=use_tier, lgsl=service, level=level
     )
 
@@ -304,13 +305,13 @@ async def get_takeup_tile(
     records were); suppressed areas carry ``band`` "suppressed" and no counts.
     Never cached by a shared cache: ``Cache-Control: private, no-store``."""
     check_tile(z, x, y, settings.max_zoom)
-    council = profiles.CouncilRef.of(caller.council)
+    council = CouncilRef.of(caller.council)
     cid, _, use_tier = _classification(cat, classification, tier)
-    frame, _ = await profiles.cached_takeup_table(
+    frame, _ = await takeup.cached_takeup_table(
         store, council, classification_id=cid, tier=use_tier, lgsl=service, level=level
     )
 
-    source = (await profiles.source_doc(store, council, service))["customers"]
+    source = (await source_doc(store, council, service))["customers"]
 
     def num(v: Any) -> float | None:
         return None if v is None or v != v else float(v)
@@ -324,7 +325,7 @@ async def get_takeup_tile(
         },
         texts={
             "band": tuple(
-                profiles.takeup_band(num(i), bool(s))
+                takeup.takeup_band(num(i), bool(s))
                 for i, s in zip(frame["index"], frame["suppressed"], strict=True)
             ),
             "position": tuple(None if p is None else str(p) for p in frame["position"]),

@@ -363,6 +363,29 @@ def test_takeup_tiles_are_private_and_carry_the_values(client: TestClient, world
     )
 
 
+def test_a_suppressed_area_is_drawn_as_suppressed_without_its_count(
+    client: TestClient, world_store, synthetic
+) -> None:
+    _, sc, tokens = world_store
+    headers = bearer(tokens["token"])
+    small = sc.trafford_oas[sc.trafford_oas["subgroup"] == "3a1"]["code"].iloc[0]
+    oa = next(o for d in synthetic.districts.values() for o in d.oas if o.code == small)
+    point = oa.geometry.representative_point()
+    z = 14
+    x, y = lonlat_to_tile(point.x, point.y, z)
+    answer = client.get(
+        f"/api/councils/{sc.trafford}/takeup/tiles/{z}/{x}/{y}.mvt?level=oa&service={LGSL}", headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    props = {
+        f["properties"]["code"]: f["properties"]
+        for f in mapbox_vector_tile.decode(answer.content)["takeup"]["features"]
+    }
+    assert props[small]["band"] == "suppressed"
+    assert "observed" not in props[small] and "takeup_index" not in props[small]
+    assert props[small]["expected"] > 0  # the expectation comes from the public census
+
+
 ROUTES = [
     "profile",
     "profile?format=csv",
@@ -454,3 +477,15 @@ def test_an_upload_end_to_end_profile_and_takeup_by_hand(client: TestClient, wor
     assert after.json()["totals"]["observed"] == 0
     gone = client.get(f"/api/councils/{council_id}/profile?service={UPLOAD_SERVICE}", headers=headers).json()
     assert gone["customers"]["classified"] == 0 and gone["source"]["uploads"] == 0
+
+
+def test_area_values_refuse_bad_property_names_and_lengths() -> None:
+    from core.store.tile_source import AreaValues
+
+    AreaValues(codes=("a", "b"), numbers={"x": (1.0, None)}, texts={"band": ("low", None)})
+    with pytest.raises(ValueError, match="bad property name"):
+        AreaValues(codes=("a",), numbers={"x; DROP TABLE area": (1.0,)}, texts={})
+    with pytest.raises(ValueError, match="bad property name"):
+        AreaValues(codes=("a",), numbers={}, texts={"code": ("z",)})
+    with pytest.raises(ValueError, match="1 values for 2 areas"):
+        AreaValues(codes=("a", "b"), numbers={"x": (1.0,)}, texts={})

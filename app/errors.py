@@ -38,6 +38,7 @@ from core.errors import (
     StoreUnavailable,
     TooLarge,
     Unauthorized,
+    Unprocessable,
 )
 
 log = logging.getLogger("insight")
@@ -55,6 +56,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
     TooLarge: 413,
+    Unprocessable: 422,
     NotReady: 503,
     StoreUnavailable: 503,
     StoreTimeout: 503,
@@ -142,7 +144,8 @@ def install_error_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
             log.warning(
                 "request %s %s %s: %s", request_id(request), request.method, request.url.path, message
             )
-        return problem(request, status, message, exc, headers)
+        members = getattr(exc, "details", None) or {}
+        return problem(request, status, message, exc, headers, **members)
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -442,3 +442,27 @@ def fetch_command(
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write into the data directory {settings.data_dir}: {exc}")
+
+
+@load_app.command("postcodes")
+def load_postcodes_command(
+    file: Path = typer.Argument(
+        ..., help="Postcode directory CSV (ONSPD/NSPL layout: pcds, oa21cd, doterm)."
+    ),
+    source_id: str = typer.Option("onspd", "--source-id", help="Source id to record the lookup under."),
+    vintage: str | None = VINTAGE,
+) -> None:
+    """The postcode → output area lookup uploads match postcodes with (replaces the whole lookup)."""
+    from boundaries.loaders.postcodes import load_postcodes
+
+    with _store() as (_, writer):
+        source = _source(
+            source_id,
+            source_id,
+            "postcodes",
+            [file],
+            vintage=vintage or "",
+            title="Postcode directory: " + file.name,
+        )
+        rows, terminated = load_postcodes(writer, file, source)
+        typer.echo(f"loaded {rows:,} postcodes ({terminated:,} terminated) as source {source.id}")

@@ -11,6 +11,7 @@ from cli.common import fail, settings_or_exit
 from cli.council import council_app
 from cli.export import export_app
 from cli.load import fetch_command, load_app
+from cli.records import demo_postcodes_command, demo_records_command, upload_command, uploads_command
 
 cli = typer.Typer(
     help="Citizen Insight: geodemographic map server for public services.",
@@ -94,6 +95,10 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 cli.add_typer(load_app, name="load")
 cli.add_typer(build_app, name="build")
 cli.add_typer(council_app, name="council")
+cli.command("upload")(upload_command)
+cli.command("uploads")(uploads_command)
+cli.command("demo-records")(demo_records_command)
+cli.command("demo-postcodes")(demo_postcodes_command)
 cli.add_typer(export_app, name="export")
 cli.command("fetch")(fetch_command)
 

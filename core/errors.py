@@ -36,7 +36,14 @@ class Forbidden(InsightError):
 
 
 class Conflict(InsightError):
-    """A request that clashes with what is stored (the same upload twice, a name in use)."""
+    """A request that clashes with what is stored (the same upload twice, a name in use).
+
+    ``details`` are extra members of the answer (e.g. the earlier upload's id).
+    """
+
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
 
 
 class PayloadTooLarge(InsightError):
@@ -45,6 +52,17 @@ class PayloadTooLarge(InsightError):
 
 class TooLarge(LimitExceeded):
     """An answer that would be larger than a configured cap and is refused whole, not cut."""
+
+
+class Unprocessable(InsightError):
+    """Content that is well-formed as a request but cannot be taken (an upload's file).
+
+    ``details`` are extra members of the answer (e.g. an upload's validation report).
+    """
+
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
 
 
 class NotReady(InsightError):

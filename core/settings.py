@@ -190,6 +190,24 @@ class LimitSettings(BaseSettings):
         return self
 
 
+class UploadSettings(BaseSettings):
+    """Council uploads: how large a file may be and how much of it may be rejected."""
+
+    model_config = _CONFIG
+
+    upload_max_bytes: int = Field(
+        100 * 1024 * 1024, ge=1, description="Largest upload file in bytes (413 beyond)."
+    )
+    upload_max_rows: int = Field(2_000_000, ge=1, description="Most data rows in one upload (422 beyond).")
+    upload_max_rejected_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="An upload whose rejected rows exceed this share of its rows is refused whole "
+        "(422 with the report); a request may lower or raise it with max_rejected.",
+    )
+
+
 class TileSettings(BaseSettings):
     """Vector tiles: the cache, HTTP caching and which level ``auto`` draws at each zoom."""
 
@@ -293,7 +311,14 @@ class WebSettings(BaseSettings):
 
 
 class Settings(
-    StoreSettings, SourceSettings, ServerSettings, ModelSettings, LimitSettings, TileSettings, WebSettings
+    StoreSettings,
+    SourceSettings,
+    ServerSettings,
+    ModelSettings,
+    LimitSettings,
+    UploadSettings,
+    TileSettings,
+    WebSettings,
 ):
     """Every concern's settings together: what the app and the CLI are configured with."""
 

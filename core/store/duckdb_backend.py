@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core.errors import StoreUnavailable
 from core.levels import LEVELS
@@ -184,6 +185,18 @@ def read_meta(path: Path, keys: list[str]) -> dict[str, str | None]:
         con.close()
     found = dict(rows)
     return {k: found.get(k) for k in keys}
+
+
+def _checked_columns(table: str, columns: list[str]) -> str:
+    """``a, b, c`` for an insert into a schema table (national or ``workspace.<table>``), after
+    checking the table and columns exist (their names are written into the statement)."""
+    try:
+        known = {c.name for c in schema.any_table(table).columns}
+    except KeyError:
+        raise StoreError(f"unknown table {table!r}") from None
+    if unknown := [c for c in columns if c not in known]:
+        raise StoreError(f"table {table!r} has no column(s) {unknown}")
+    return ", ".join(columns)
 
 
 def _as_arrow(frame: pd.DataFrame) -> Any:
@@ -403,6 +416,23 @@ class DuckUnitOfWork(UnitOfWork):
     async def execute(self, query: Query) -> None:
         self.check_open()
         await self.run(query.text_for("duckdb"), list(query.params))
+
+    async def insert_arrow(self, table: str, rows: pa.Table) -> int:
+        self.check_open()
+        columns = _checked_columns(table, rows.column_names)
+        if rows.num_rows == 0:
+            return 0
+        name = "_insight_rows"
+
+        def work(cur: duckdb.DuckDBPyConnection) -> None:
+            cur.register(name, rows)
+            try:
+                cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {name}")
+            finally:
+                cur.unregister(name)
+
+        await run_bounded(self.cursor, work, self.timeout_s)
+        return rows.num_rows
 
     async def fetch(self, query: Query) -> list[dict[str, Any]]:
         self.check_open()

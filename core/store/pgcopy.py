@@ -3,8 +3,8 @@
 Text COPY costs a float-to-text round trip per value on both sides; the binary format sends
 the eight bytes of each double as they are. Rows are assembled column by column into one
 buffer (no Python object per value), so a million-row frame takes a fraction of a second.
-Only frames of text, double, integer, boolean and one-dimensional double or integer array
-columns qualify; others use text COPY.
+Only frames of text, double, integer, big integer, boolean, date and one-dimensional double or
+integer array columns qualify; others use text COPY.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import ARRAY, Boolean, Double, Integer, Text
+from sqlalchemy import ARRAY, BigInteger, Boolean, Date, Double, Integer, Text
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 TRAILER = (-1).to_bytes(2, "big", signed=True)
-_FIXED = {Double: (">f8", 8), Integer: (">i4", 4), Boolean: ("u1", 1)}
+_FIXED = {
+    Double: (">f8", 8),
+    Integer: (">i4", 4),
+    BigInteger: (">i8", 8),
+    Boolean: ("u1", 1),
+    Date: (">i4", 4),
+}
+_PG_EPOCH = np.datetime64("2000-01-01", "D")  # binary dates count days from here
 _ELEMENT_OID = {Double: 701, Integer: 23}  # float8, int4
 _ARRAY_HEADER = 20  # ndim, has-null flag, element type, length, lower bound: five int4
 
@@ -56,7 +63,11 @@ def _text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _fixed(values: pd.Series, sql_type: object) -> tuple[np.ndarray, np.ndarray]:
     dtype, width = _FIXED[type(sql_type)]
     null = values.isna().to_numpy()
-    raw = values.to_numpy(dtype=float if width == 8 else np.int64, na_value=0)
+    if type(sql_type) is Date:
+        days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+        raw = np.where(null, 0, (days - _PG_EPOCH).astype(np.int64))
+    else:
+        raw = values.to_numpy(dtype=float if type(sql_type) is Double else np.int64, na_value=0)
     if type(sql_type) is Double:
         null = null | np.isnan(raw)
     elif width == 4 and raw.size and (raw.min() < -(2**31) or raw.max() >= 2**31):

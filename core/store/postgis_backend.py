@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -321,3 +322,31 @@ class PgUnitOfWork(UnitOfWork):
             self.conn.fetch(query.text_for("postgis"), *query.params), conn=self.conn
         )
         return [dict(r) for r in records]
+
+    async def insert_arrow(self, table: str, rows: pa.Table) -> int:
+        """One binary COPY (:mod:`core.store.pgcopy`) of the rows."""
+        self.check_open()
+        try:
+            definition = schema.any_table(table)
+        except KeyError:
+            raise StoreError(f"unknown table {table!r}") from None
+        known = definition.columns
+        if unknown := [c for c in rows.column_names if c not in known]:
+            raise StoreError(f"table {table!r} has no column(s) {unknown}")
+        if rows.num_rows == 0:
+            return 0
+        types = [known[c].type for c in rows.column_names]
+        if not pgcopy.supported(types):
+            raise StoreError(f"no binary COPY for the columns of {table!r}")
+        data = pgcopy.payload(rows.to_pandas(date_as_object=False), types)
+        await pg_errors.guarded(
+            self.conn.copy_to_table(
+                definition.name,
+                source=io.BytesIO(data),
+                columns=rows.column_names,
+                schema_name=definition.schema,
+                format="binary",
+            ),
+            conn=self.conn,
+        )
+        return rows.num_rows

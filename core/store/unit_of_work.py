@@ -19,6 +19,8 @@ from __future__ import annotations
 import abc
 from typing import Any
 
+import pyarrow as pa
+
 from core.errors import StoreError
 from core.store import versions
 from core.store.sql import Query
@@ -40,6 +42,13 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     async def fetch(self, query: Query) -> list[dict[str, Any]]:
         """Rows of a statement (a ``SELECT`` or an ``INSERT ... RETURNING``) as dicts."""
+
+    @abc.abstractmethod
+    async def insert_arrow(self, table: str, rows: pa.Table) -> int:
+        """Append many rows at once (``rows``' columns named as the table's) and return their
+        count: one bulk statement (DuckDB scans the Arrow table, PostGIS takes a binary COPY),
+        never a statement per row. ``table`` is a schema table, e.g. ``workspace.service_count``.
+        """
 
     async def bump_data_version(self, scope: str) -> str:
         """Give ``scope`` (``council:<id>``) a new data version when this unit commits.

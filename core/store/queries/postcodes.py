@@ -1,0 +1,25 @@
+"""The national postcode lookup: clearing it for a reload, reading it for matching."""
+
+from __future__ import annotations
+
+from core.store.sql import Binds, Query
+
+
+def clear_postcodes() -> Query:
+    """Every row of the lookup (a load replaces the whole of it)."""
+    return Query("DELETE FROM postcode")
+
+
+def output_areas(districts: list[str] | None = None) -> Query:
+    """Output areas linked to districts (all, or those listed): ``oa_code``, ``lad_code`` and
+    their households (the most any classification records; NULL where none)."""
+    b = Binds()
+    where = ""
+    if districts:
+        where = f" AND l.parent_code IN ({', '.join(b(d) for d in districts)})"
+    return b.query(
+        "SELECT l.child_code AS oa_code, l.parent_code AS lad_code, MAX(c.households) AS households "
+        "FROM area_link l LEFT JOIN base_composition c ON c.level = 'oa' AND c.code = l.child_code "
+        f"WHERE l.child_level = 'oa' AND l.parent_level = 'lad'{where} "
+        "GROUP BY l.child_code, l.parent_code ORDER BY l.parent_code, l.child_code"
+    )

@@ -177,3 +177,18 @@ def test_the_same_council_twice_is_refused(settings: Settings, monkeypatch: pyte
     assert code == 1 and "exists already" in out
     code, out = insight(settings, monkeypatch, "council", "list")
     assert code == 0 and f"{council}\t" in out
+
+
+def test_a_map_view_of_tiles_is_audited_once(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dozens of tiles of one view leave one audit record, not one each."""
+    council, token = create(settings, monkeypatch, TRAFFORD)
+    with TestClient(create_app(settings)) as client:
+        for x in range(6):
+            tile = client.get(
+                f"/api/councils/{council}/takeup/tiles/10/{500 + x}/330.mvt", headers=bearer(token)
+            )
+            assert tile.status_code in (200, 204), tile.text
+        trail = client.get(f"/api/councils/{council}/audit", headers=bearer(token)).json()
+    tiles = [r for r in trail["records"] if r["action"].endswith(".mvt")]
+    assert len(tiles) == 1
+    assert tiles[0]["action"] == "GET /api/councils/{council_id}/takeup/tiles/{z}/{x}/{y}.mvt"

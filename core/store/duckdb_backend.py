@@ -362,10 +362,16 @@ class DuckReader(Reader):
                 self._writer = Cursor(self._new_cursor())
                 self._cursors.append(self._writer)
             uow = DuckUnitOfWork(self._writer, self.timeout_s)
-            await uow.run("BEGIN TRANSACTION")
+            # BEGIN and COMMIT are shielded: a request cancelled (its client gone) while one runs
+            # in the worker thread would otherwise leave the cursor inside a transaction that no
+            # one ends, and every later unit of work would fail on it. The cancellation then
+            # arrives at the next await, inside the block, and rolls back.
+            with anyio.CancelScope(shield=True):
+                await uow.run("BEGIN TRANSACTION")
             try:
                 yield uow
-                await uow.run("COMMIT")
+                with anyio.CancelScope(shield=True):
+                    await uow.run("COMMIT")
             except BaseException:
                 if not await uow.rollback():
                     self._writer = None  # whatever state it is in, the next unit starts afresh

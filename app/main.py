@@ -13,6 +13,7 @@ from app.catalogue import catalogue_lifespan
 from app.disconnect import CancelOnDisconnect
 from app.errors import RequestIdMiddleware, install_error_handlers
 from app.guard import RequestGuard
+from app.openapi import install_openapi
 from app.routers import areas, catalogue, data, export, levels, ogc, web
 from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
@@ -68,4 +69,5 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
     app.add_middleware(RequestIdMiddleware)  # outermost: ids every answer, errors included
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app, settings)
     return app

@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
             allow_methods=["GET"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RequestGuard, trusted_hosts=settings.trusted_hosts)
+    app.add_middleware(
+        RequestGuard, trusted_hosts=settings.trusted_hosts, max_header_bytes=settings.max_header_bytes
+    )
     app.add_middleware(RequestIdMiddleware)  # outermost: ids every answer, errors included
     for router in ROUTERS:
         app.include_router(router)

@@ -2,7 +2,7 @@
 
 FastAPI documents a 200 and a 422 in its own validation shape; the server answers errors as
 problem details (:mod:`app.errors`) with more statuses than that. This adds, to every
-operation, the statuses it can answer (400, 404, 414, 422 and 503 with ``Retry-After``; 413
+operation, the statuses it can answer (400, 404, 414, 422, 431 and 503 with ``Retry-After``; 413
 on the data view) as ``application/problem+json``, the configured maxima of ``limit``, ``k``
 and the tile zoom, and the data view's ``text/csv`` answer. 500 is left undocumented on
 purpose: the server must not answer it.
@@ -39,6 +39,7 @@ COMMON_ERRORS: dict[str, str] = {
     "or a Host the server does not answer for",
     "404": "An unknown area, level, classification, service or layer",
     "414": "A path or query string longer than the server accepts",
+    "431": "Request headers larger than the server accepts (INSIGHT_MAX_HEADER_BYTES)",
     "422": "A parameter of the wrong type or outside its documented range",
     "503": "The store is unavailable, too slow, or holds no data of this kind yet; retry later",
 }

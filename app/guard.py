@@ -2,6 +2,8 @@
 
 * a NUL byte anywhere in the path or the query (PostgreSQL text cannot hold one, and file
   names cannot either): 400;
+* headers larger than ``INSIGHT_MAX_HEADER_BYTES`` in all: 431 (uvicorn's own limit only
+  applies to headers that arrive in several reads);
 * a path or query string longer than :data:`MAX_TARGET` characters: 414;
 * a ``Host`` outside ``INSIGHT_TRUSTED_HOSTS`` (when set): 400, so a forged ``Host`` never
   reaches the links the server writes;
@@ -34,9 +36,12 @@ class RequestGuard:
         Host names (without port) the server answers for; empty trusts any ``Host``.
     """
 
-    def __init__(self, app: ASGIApp, trusted_hosts: list[str] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, trusted_hosts: list[str] | None = None, max_header_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.trusted_hosts = {h.lower() for h in trusted_hosts or []}
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,6 +69,13 @@ class RequestGuard:
         """``(status, detail)`` for a request no route may see, else ``None``."""
         path: str = scope.get("path", "")
         query: bytes = scope.get("query_string", b"")
+        if self.max_header_bytes is not None:
+            size = sum(len(k) + len(v) + 4 for k, v in scope.get("headers", []))
+            if size > self.max_header_bytes:
+                return (
+                    431,
+                    f"the request headers hold {size} bytes, more than the {self.max_header_bytes} accepted",
+                )
         if len(path) > MAX_TARGET or len(query) > MAX_TARGET:
             return 414, f"the request path and query may each hold at most {MAX_TARGET} characters"
         if "\x00" in path or b"\x00" in query or b"\x00" in unquote_to_bytes(query):

@@ -13,6 +13,7 @@ from app.catalogue import catalogue_lifespan
 from app.disconnect import CancelOnDisconnect
 from app.errors import RequestIdMiddleware, install_error_handlers
 from app.guard import RequestGuard
+from app.openapi import install_openapi
 from app.routers import areas, catalogue, council_profiles, councils, data, export, levels, ogc, uploads, web
 from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
@@ -65,8 +66,11 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
             allow_methods=["GET"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
-    app.add_middleware(RequestGuard, trusted_hosts=settings.trusted_hosts)
+    app.add_middleware(
+        RequestGuard, trusted_hosts=settings.trusted_hosts, max_header_bytes=settings.max_header_bytes
+    )
     app.add_middleware(RequestIdMiddleware)  # outermost: ids every answer, errors included
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app, settings)
     return app

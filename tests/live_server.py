@@ -12,6 +12,7 @@ import httpx
 import uvicorn
 
 from app.main import create_app
+from app.serve import server_config
 from core.settings import Settings
 
 
@@ -22,8 +23,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings, timeout_s: float = 30.0) -> Iterator[str]:
+def live_server(settings: Settings, timeout_s: float = 30.0, limits: bool = False) -> Iterator[str]:
     """Serve ``create_app(settings)`` until the block ends; yields the base URL.
+
+    ``limits`` runs uvicorn as ``insight serve`` does (:func:`app.serve.server_config`:
+    header size, keep-alive, concurrency, trusted proxies).
 
     On the embedded store the server gets a workspace file of its own: a workspace belongs to
     one server, and the test process may have another app open on the same store.
@@ -32,9 +36,9 @@ def live_server(settings: Settings, timeout_s: float = 30.0) -> Iterator[str]:
     if settings.backend == "duckdb" and settings.workspace_path is None:
         own = settings.duckdb_path.with_name(f"{settings.duckdb_path.stem}.live-{port}.workspace.duckdb")
         settings = settings.model_copy(update={"workspace_path": own})
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+    options = server_config(settings) if limits else {}
+    options["log_level"] = "warning"
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

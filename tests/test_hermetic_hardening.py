@@ -148,6 +148,13 @@ def capped(synthetic_settings: Settings, tmp_path_factory: pytest.TempPathFactor
         yield test_client
 
 
+def test_band_edges_of_all_services_come_in_one_statement(capped: TestClient) -> None:
+    recording = _Recording(capped.app.state.store)  # type: ignore[attr-defined]
+    body = capped.get("/api/data", params={"level": "ward"}).json()
+    assert len(body["services"]) > 1 and all(s["band_edges"] for s in body["services"])
+    assert sum("FROM band_edges" in t for t in recording.texts) == 1
+
+
 def test_a_refused_export_builds_no_geometry(capped: TestClient) -> None:
     recording = _Recording(capped.app.state.store)  # type: ignore[attr-defined]
     response = capped.get("/api/export/ward.geojson")

@@ -143,3 +143,26 @@ def _canonical(frame):
         if frame[col].dtype.kind == "f":
             frame[col] = frame[col].round(6)
     return frame.astype(str)
+
+
+def test_a_lookup_of_short_rows_leaves_the_real_links(run, store_settings, data_dir, tmp_path):
+    """The ONS statistical lookup loaded, then a copy whose rows all lost their codes: refused,
+    the 19,634 links kept; a half file is refused too unless --allow-shrink says so."""
+    code, out = run("load", "lookup")
+    assert code == 0 and "loaded 19,634 links" in out, out
+    source = get_source("gm-lookup-statistical-2021")
+    lines = source.path(data_dir).read_text(encoding="utf-8-sig").splitlines()
+    short = tmp_path / "short.csv"
+    short.write_text("\n".join([lines[0], *(line.split(",")[0] for line in lines[1:])]) + "\n")
+    code, out = run("load", "lookup", str(short), "--source-id", source.id)
+    assert code == 1 and "8,966 of 8,966 line(s) lack a code" in out and "line(s) 2, 3, 4" in out, out
+    links = "SELECT count(*) FROM area_link WHERE source_id = 'gm-lookup-statistical-2021'"
+    assert count(store_settings, links) == 19_634
+    half = tmp_path / "half.csv"
+    half.write_text("\n".join(lines[: 1 + len(lines) // 2]) + "\n")
+    code, out = run("load", "lookup", str(half), "--source-id", source.id)
+    assert code == 1 and "area_link 19,634 →" in out and "--allow-shrink" in out, out
+    assert count(store_settings, links) == 19_634
+    code, out = run("load", "lookup", str(half), "--source-id", source.id, "--allow-shrink")
+    assert code == 0, out
+    assert 0 < count(store_settings, links) < 19_634

@@ -92,7 +92,8 @@ def _cpu_s(pid: int) -> float:
 def _sleeping_statements(url: str) -> int:
     with psycopg.connect(url) as con:
         row = con.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(600)%'"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+            "AND query LIKE 'SELECT pg_sleep(600)%'"
         ).fetchone()
     return int(row[0]) if row else 0
 

@@ -1,7 +1,8 @@
 """Download the data behind the map: one level's areas as GeoJSON or CSV, by bbox or parent.
 
 Exports carry the attribution their sources require and label modelled figures. A request
-matching more areas than ``INSIGHT_MAX_EXPORT_FEATURES`` is refused (400) rather than cut.
+matching more areas than ``INSIGHT_MAX_EXPORT_FEATURES`` is refused (400) after a count, before any
+geometry is built, rather than cut.
 """
 
 from __future__ import annotations

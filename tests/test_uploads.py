@@ -115,7 +115,10 @@ def records(rows: list[tuple[Any, ...]], header: str = HEADER) -> bytes:
     return (header + "".join(",".join(str(v) for v in row) + "\n" for row in rows)).encode()
 
 
-def test_an_upload_is_aggregated_and_reported(world: World) -> None:
+def test_an_upload_is_aggregated_and_reported(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from records import upload as upload_module
+
+    monkeypatch.setattr(upload_module, "INSERT_ROWS", 3)  # the aggregates in several statements
     (p1, oa1), (p2, oa2) = world.live[0], world.live[5]
     t, oat = world.terminated[0]
     rows = [

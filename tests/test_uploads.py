@@ -142,17 +142,16 @@ def test_an_upload_is_aggregated_and_reported(world: World, monkeypatch: pytest.
         (r["area_code"], r["service_code"], r["channel"], str(r["month"]), r["interaction_id"]): r["contacts"]
         for r in counts
     }
-    assert (
-        cells
-        == {
-            (oa1, SERVICE, "telephone", "2025-03-01", -1): 2,
-            (oa1, SERVICE, "web", "2025-03-01", -1): 1,
-            (oa2, OTHER_SERVICE, "face-to-face", "2025-04-01", -1): 1,
-            (oat, SERVICE, "e-mail", "2025-04-01", -1): 1,
-        }
-        if oa1 != oa2 and oat not in (oa1, oa2)
-        else cells
-    )
+    expected: dict[tuple[Any, ...], int] = {}
+    for key in [
+        (oa1, SERVICE, "telephone", "2025-03-01", -1),
+        (oa1, SERVICE, "telephone", "2025-03-01", -1),
+        (oa1, SERVICE, "web", "2025-03-01", -1),
+        (oa2, OTHER_SERVICE, "face-to-face", "2025-04-01", -1),
+        (oat, SERVICE, "e-mail", "2025-04-01", -1),
+    ]:
+        expected[key] = expected.get(key, 0) + 1
+    assert cells == expected
     assert {r["level"] for r in counts} == {"oa"}
     after = world.snapshot()
     assert after[:3] == (before[0] + 1, before[1] + len(counts), before[2] + 5)

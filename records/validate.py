@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -331,8 +332,9 @@ def decode_keys(key: np.ndarray) -> dict[str, np.ndarray]:
 
 def sum_by_key(keys: np.ndarray, contacts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct keys and the contacts summed per key."""
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    return distinct, np.bincount(inverse, weights=contacts, minlength=len(distinct)).astype(np.int64)
+    inverse, distinct = pd.factorize(keys)  # hashing: no sort of a million keys
+    sums = np.bincount(inverse, weights=contacts, minlength=len(distinct))
+    return np.asarray(distinct, dtype=np.int64), np.rint(sums).astype(np.int64)
 
 
 def to_table(keys: np.ndarray, contacts: np.ndarray, gazetteer: Gazetteer) -> pa.Table:

@@ -97,7 +97,9 @@ def read_records(
     field, reason = REASONS[RAGGED]
     for ragged in opened.ragged:
         report.rows_read += 1
-        report.reject(ragged.row, field, f"{reason}: {ragged.found} instead of {len(opened.header)}", ragged.text)
+        report.reject(
+            ragged.row, field, f"{reason}: {ragged.found} instead of {len(opened.header)}", ragged.text
+        )
     if report.rows_read == 0:
         raise UploadInvalid("the file holds a header but no data rows")
     synthetic = columns["synthetic"] is not None and synthetic_marks >= report.rows_read

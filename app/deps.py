@@ -53,3 +53,13 @@ StoreDep = Annotated[Reader, Depends(get_store)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 TileServiceDep = Annotated[TileService, Depends(get_tile_service)]
 TileCatalogueDep = Annotated[Catalogue, Depends(get_tile_catalogue)]
+
+
+def public_root(request: Request) -> str:
+    """The server's public root URL, without a trailing slash, for links in answers.
+
+    ``INSIGHT_PUBLIC_BASE_URL`` when set; otherwise the request's own, which comes from its
+    ``Host`` header (limit that with ``INSIGHT_TRUSTED_HOSTS`` behind a shared cache).
+    """
+    configured: str | None = request.app.state.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")

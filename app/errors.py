@@ -36,6 +36,7 @@ from core.errors import (
     StoreQueryError,
     StoreTimeout,
     StoreUnavailable,
+    TooLarge,
     Unauthorized,
     Unprocessable,
 )
@@ -54,6 +55,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     Conflict: 409,
     PayloadTooLarge: 413,
+    TooLarge: 413,
     Unprocessable: 422,
     NotReady: 503,
     StoreUnavailable: 503,

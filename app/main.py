@@ -10,7 +10,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.catalogue import catalogue_lifespan
+from app.disconnect import CancelOnDisconnect
 from app.errors import RequestIdMiddleware, install_error_handlers
+from app.guard import RequestGuard
 from app.routers import areas, catalogue, councils, data, export, levels, ogc, uploads, web
 from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
     )
     app.state.settings = settings
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
+    app.add_middleware(CancelOnDisconnect)  # innermost: cancels the route's work
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:
         app.add_middleware(
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
             allow_methods=["GET"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(RequestGuard, trusted_hosts=settings.trusted_hosts)
     app.add_middleware(RequestIdMiddleware)  # outermost: ids every answer, errors included
     for router in ROUTERS:
         app.include_router(router)

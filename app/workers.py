@@ -50,8 +50,11 @@ def _worker(settings_json: str, host: str, port: int, config: dict[str, Any]) ->
 
     settings = Settings.model_validate_json(settings_json)
     sock = reuse_port_socket(host, port)
+    from app.serve import exit_if_statements_linger
+
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **config))
     server.run(sockets=[sock])
+    exit_if_statements_linger()
 
 
 def run_workers(settings: Settings, host: str, port: int, workers: int, config: dict[str, Any]) -> None:

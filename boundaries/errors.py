@@ -21,6 +21,8 @@ class LoadWarning(UserWarning):
 
 def name_some(values: object, limit: int = 10) -> str:
     """Short, sorted listing of offending values for an error message."""
-    items = sorted({str(v) for v in values})  # type: ignore[attr-defined]
+    distinct = set(values)  # type: ignore[call-overload]
+    numbers = all(isinstance(v, int) for v in distinct)
+    items = [str(v) for v in sorted(distinct)] if numbers else sorted(str(v) for v in distinct)
     more = f" ... (+{len(items) - limit} more)" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more

@@ -3,11 +3,14 @@
 The CRS check matters: a GeoJSON without a ``crs`` member is read as lon/lat by GDAL, so
 British National Grid files that declare nothing (the Leeds files) would otherwise land in
 the middle of the ocean. Coordinates impossible as lon/lat are refused unless ``crs`` says
-what they are; an undeclared CRS with plausible lon/lat gets a warning.
+what they are; an undeclared CRS with plausible lon/lat gets a warning. Whatever the CRS,
+declared or given, the coordinates must lie in its area of use, and a CRS the file names but
+nobody knows is refused rather than read as lon/lat.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -15,13 +18,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from boundaries.errors import LoadError, LoadWarning, name_some
 
 SUFFIXES = {".geojson", ".json", ".topojson", ".gpkg", ".shp", ".zip", ".fgb"}
 _TEXT_JSON = {".geojson", ".json", ".topojson"}
+AREA_OF_USE_MARGIN_DEG = 1.0  # slack around a CRS's area of use (generalised or offshore outlines)
+LONLAT_SPAN = 360.0  # units: a whole file of areas spanning less in a metre CRS is lon/lat
 
 
 def check_file(path: str | Path) -> Path:
@@ -52,6 +57,83 @@ def _declares_crs(path: Path, info_crs: str | None) -> bool:
     return info_crs is not None
 
 
+_CRS_NAME = re.compile(rb'"crs"\s*:\s*\{.*?"name"\s*:\s*"([^"]{1,200})"', re.DOTALL)
+
+
+def check_declared_crs(path: Path) -> None:
+    """Refuse a GeoJSON whose ``crs`` member names a CRS nobody knows.
+
+    GDAL falls back to EPSG:4326 for a name it cannot resolve, which would load the file in
+    whatever place its coordinates happen to denote.
+    """
+    if path.suffix.lower() not in _TEXT_JSON:
+        return
+    with path.open("rb") as fh:
+        match = _CRS_NAME.search(fh.read(65536))
+    if match is None:
+        return
+    name = match.group(1).decode("utf-8", "replace")
+    try:
+        CRS.from_user_input(name)
+    except CRSError:
+        raise LoadError(
+            path, f"declares CRS {name!r}, which is unknown or cannot be parsed; pass the real CRS with --crs"
+        ) from None
+
+
+def check_area_of_use(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse coordinates that cannot be in the frame's CRS: outside its area of use, or
+    lon/lat-sized numbers labelled as metres (a lon/lat file declaring a projected CRS).
+
+    Parameters
+    ----------
+    frame
+        Features with their CRS set.
+    path
+        The file, named in the error.
+    """
+    crs = frame.crs
+    if crs is None:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        raise LoadError(path, "has coordinates that are not finite numbers")
+    name = crs.to_string()
+    if crs.is_projected and _lonlat_sized(minx, miny, maxx, maxy):
+        raise LoadError(
+            path,
+            f"declares {name} (metres) but its coordinates span x {minx:g}..{maxx:g}, y {miny:g}..{maxy:g}, "
+            "a few metres: they look like longitude/latitude. Pass --crs EPSG:4326 if they are",
+        )
+    use = crs.area_of_use
+    if use is None:
+        return
+    try:
+        to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        west, south, east, north = to_lonlat.transform_bounds(minx, miny, maxx, maxy)
+    except Exception:  # noqa: BLE001 - pyproj raises several types for impossible coordinates
+        west = south = east = north = float("nan")
+    margin = AREA_OF_USE_MARGIN_DEG
+    inside = bool(np.all(np.isfinite([west, south, east, north]))) and (
+        west >= use.west - margin and east <= use.east + margin
+        and south >= use.south - margin and north <= use.north + margin
+    )  # fmt: skip
+    if not inside:
+        raise LoadError(
+            path,
+            f"coordinates span x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}, outside the area of "
+            f"use of its CRS {name} ({use.name}: lon {use.west:g}..{use.east:g}, lat {use.south:g}.."
+            f"{use.north:g}); the file's CRS is wrong: pass the real one with --crs",
+        )
+
+
+def _lonlat_sized(minx: float, miny: float, maxx: float, maxy: float) -> bool:
+    """Bounds that are plausible degrees and span under ``LONLAT_SPAN`` units: no real set of
+    areas in a metre-based CRS is that small."""
+    in_range = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    return in_range and (maxx - minx) < LONLAT_SPAN and (maxy - miny) < LONLAT_SPAN
+
+
 def read_table(path: Path, layer: str | int | None = None) -> gpd.GeoDataFrame:
     """Read every feature of a vector file, turning any GDAL failure into a :class:`LoadError`."""
     path = check_file(path)
@@ -76,7 +158,10 @@ def resolve_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | int | None) -> g
     """Set the frame's CRS: the override, the declared one, or lon/lat after a plausibility check."""
     override = parse_crs(path, crs)
     if override is not None:
-        return frame.set_crs(override, allow_override=True)
+        frame = frame.set_crs(override, allow_override=True)
+        check_area_of_use(frame, path)
+        return frame
+    check_declared_crs(path)
     declared = _declares_crs(path, frame.crs.to_string() if frame.crs is not None else None)
     minx, miny, maxx, maxy = frame.total_bounds
     lonlat_ok = bool(np.all(np.isfinite([minx, miny, maxx, maxy]))) and (
@@ -98,6 +183,7 @@ def resolve_crs(frame: gpd.GeoDataFrame, path: Path, crs: str | int | None) -> g
             stacklevel=3,
         )
         return frame.set_crs("EPSG:4326", allow_override=True)
+    check_area_of_use(frame, path)
     return frame
 
 

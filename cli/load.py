@@ -25,9 +25,10 @@ load_app = typer.Typer(
 
 
 @contextmanager
-def _store() -> Iterator[tuple]:
+def _store(allow_shrink: bool = False) -> Iterator[tuple]:
     """Settings and an open writer; loader errors become ``error: ...`` and exit code 1."""
     from boundaries.errors import LoadError, LoadWarning
+    from boundaries.loaders.common import shrink_allowed
     from cli.common import fail, settings_or_exit
     from core.store import StoreError, open_writer
 
@@ -35,7 +36,7 @@ def _store() -> Iterator[tuple]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LoadWarning)
         try:
-            with open_writer(settings) as writer:
+            with open_writer(settings) as writer, shrink_allowed(allow_shrink):
                 yield settings, writer
         except (LoadError, StoreError, ValueError, OSError) as exc:
             _warn(caught)
@@ -92,6 +93,11 @@ SOURCE_ID = typer.Option(
 )
 VINTAGE = typer.Option(None, help="Vintage recorded with the rows (e.g. 2023).")
 CRS = typer.Option(None, help="CRS of the coordinates when the file does not declare it, e.g. EPSG:27700.")
+ALLOW_SHRINK = typer.Option(
+    False,
+    "--allow-shrink",
+    help="Accept a load that skips input lines or replaces the source's rows by fewer (or none).",
+)
 LAYER = typer.Option(None, help="Layer to read from a multi-layer file (GeoPackage, TopoJSON).")
 
 
@@ -101,11 +107,12 @@ def load_nuts_command(
     source_id: str = SOURCE_ID,
     crs: str = CRS,
     layer: str = LAYER,
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """GISCO NUTS 2021 regions, every level found in the files (GeoJSON or TopoJSON)."""
     from boundaries.loaders import load_nuts
 
-    with _store() as (settings, writer):
+    with _store(allow_shrink) as (settings, writer):
         source = _source(source_id, "gisco-nuts-2021-20m", "nuts", files or [])
         paths = list(files) if files else source.paths(settings.data_dir)
         _done("regions", load_nuts(writer, paths, source, crs=crs, layer=layer), source)
@@ -134,11 +141,12 @@ def load_boundaries_command(
     vintage: str = VINTAGE,
     title: str = typer.Option(None, help="Title recorded for a new source."),
     attribution: str = typer.Option(None, help="Attribution recorded for a new source."),
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """Areas of one level from a boundary file, with a column mapping and a CRS override."""
     from boundaries.loaders import load_boundaries
 
-    with _store() as (_, writer):
+    with _store(allow_shrink) as (_, writer):
         default = _catalogue_for(file, "boundaries") or f"{level}-{file.stem}"[:64]
         source = _source(
             source_id,
@@ -176,11 +184,12 @@ def load_lookup_command(
     ),
     source_id: str = SOURCE_ID,
     vintage: str = VINTAGE,
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """OA → LSOA → ward → LAD links from a lookup CSV."""
     from boundaries.loaders import LinkSpec, load_lookup
 
-    with _store() as (settings, writer):
+    with _store(allow_shrink) as (settings, writer):
         default = (_catalogue_for(file, "lookup") if file else None) or "gm-lookup-statistical-2021"
         if file and not source_id and not _catalogue_for(file, "lookup"):
             default = f"lookup-{file.stem}"[:64]
@@ -198,11 +207,12 @@ def load_links_command(
     parent_source: str = typer.Option(None, help="Only parents of this source."),
     lad: str = typer.Option(None, help="District holding them all: also link children and parents to it."),
     source_id: str = typer.Option(..., "--source-id", help="Source id to record the links under."),
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """Links by geometry: each area's point on surface located in the loaded parent areas."""
     from boundaries.loaders import link_by_point
 
-    with _store() as (_, writer):
+    with _store(allow_shrink) as (_, writer):
         source = _source(source_id, source_id, "spatial", [])
         rows = link_by_point(
             writer,
@@ -241,6 +251,7 @@ def load_classification_command(
     attribution: str = typer.Option(None, help="Attribution shown with the classification."),
     licence: str = typer.Option(None, help="Licence of the classification."),
     vintage: str = VINTAGE,
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """A classification: OAC 2021, the Leeds OAC 2011, or your own licensed one (e.g. Mosaic)."""
     from boundaries.loaders import (
@@ -252,7 +263,7 @@ def load_classification_command(
         read_classes,
     )
 
-    with _store() as (settings, writer):
+    with _store(allow_shrink) as (settings, writer):
         if assignments is None and classification_id in ("oac2021", "oac2011-leeds"):
             source = CATALOGUE[classification_id]
             load = load_oac2021 if classification_id == "oac2021" else load_oac2011_leeds
@@ -287,11 +298,12 @@ def load_census_command(
     ),
     metadata: Path = typer.Option(None, help="Table_Metadata.csv (default: the data directory's)."),
     source_id: str = SOURCE_ID,
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """Census 2021 OA tables in long form (variable, OA, value) with their variable names."""
     from boundaries.loaders import load_census
 
-    with _store() as (settings, writer):
+    with _store(allow_shrink) as (settings, writer):
         source = _source(source_id, "census2021-oa", "census", list(tables or []))
         catalogue = CATALOGUE["census2021-oa"]
         meta = metadata or catalogue.path(settings.data_dir, 0)
@@ -303,11 +315,12 @@ def load_census_command(
 def load_eurostat_command(
     files: list[Path] = typer.Argument(None, help="Eurostat bulk TSV files (default: both NUTS3 datasets)."),
     source_id: str = SOURCE_ID,
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """Eurostat NUTS statistics from bulk TSV files (values with flags)."""
     from boundaries.loaders import load_eurostat
 
-    with _store() as (settings, writer):
+    with _store(allow_shrink) as (settings, writer):
         jobs: list[tuple[Source, Path]] = []
         if files:
             for f in files:
@@ -325,11 +338,12 @@ def load_lgsl_command(
     file: Path = typer.Argument(None, help="The LGSL CSV (default: the data directory's)."),
     govuk: Path = typer.Option(None, help="GOV.UK local services CSV with the providing tier."),
     source_id: str = SOURCE_ID,
+    allow_shrink: bool = ALLOW_SHRINK,
 ) -> None:
     """The Local Government Service List, with GOV.UK's providing tier where known."""
     from boundaries.loaders import load_lgsl
 
-    with _store() as (settings, writer):
+    with _store(allow_shrink) as (settings, writer):
         source = _source(source_id, "esd-lgsl", "lgsl", [file] if file else [])
         catalogue = CATALOGUE["esd-lgsl"]
         path = file or catalogue.path(settings.data_dir, 0)

@@ -50,6 +50,10 @@ class PayloadTooLarge(InsightError):
     """A request body beyond a configured size or row limit."""
 
 
+class TooLarge(LimitExceeded):
+    """An answer that would be larger than a configured cap and is refused whole, not cut."""
+
+
 class Unprocessable(InsightError):
     """Content that is well-formed as a request but cannot be taken (an upload's file).
 

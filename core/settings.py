@@ -1,6 +1,6 @@
 """Settings, one class per concern, all read from ``INSIGHT_*`` environment variables.
 
-Each concern (store, sources, server, model, limits, tiles) is its own settings class, so a
+Each concern (store, sources, server, model, limits, tiles, web page) is its own settings class, so a
 component can say which settings it depends on and be configured alone (``TileSettings()``);
 :class:`Settings` combines them for the app and the CLI. Invalid values fail at start-up
 (pydantic validation) with a message naming the variable.
@@ -106,6 +106,41 @@ class ServerSettings(BaseSettings):
         description="Retry-After (seconds) sent with a 503 when the store is unavailable or slow.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    public_base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The server's public root URL (https://maps.example.org); links in TileJSON "
+        "and OGC answers are written from it instead of the request's Host header.",
+    )
+    trusted_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the server answers for (JSON list); any other Host header is "
+        "refused with 400. Empty accepts any host.",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Comma list of proxy addresses whose X-Forwarded-For/-Proto are trusted; "
+        "empty trusts none (not even a local peer).",
+    )
+    max_header_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request line plus headers accepted; larger requests are refused.",
+    )
+    keep_alive_s: int = Field(5, ge=1, le=300, description="Idle keep-alive connections close after this.")
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Concurrent connections plus tasks before new requests get 503.",
+    )
+    graceful_shutdown_s: int = Field(
+        5,
+        ge=0,
+        le=60,
+        description="On SIGTERM, how long running requests may finish before they are cut.",
+    )
 
 
 class ModelSettings(BaseSettings):
@@ -144,6 +179,9 @@ class LimitSettings(BaseSettings):
     max_zoom: int = Field(16, ge=0, le=24)
     max_features_per_tile: int = Field(20_000, ge=1)
     max_export_features: int = Field(50_000, ge=1)
+    max_services_per_request: int = Field(
+        100, ge=1, le=10_000, description="Most `service=` parameters one /api/data request may name."
+    )
 
     @model_validator(mode="after")
     def _page_ordered(self) -> LimitSettings:
@@ -198,8 +236,89 @@ class TileSettings(BaseSettings):
         return self
 
 
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+class WebSettings(BaseSettings):
+    """The web page: its basemap and where the map opens.
+
+    No basemap by default: the page then fetches nothing from another site, works offline and
+    sends no visitor's address to a tile provider. ``INSIGHT_BASEMAP_URL=osm`` is the
+    documented choice for a deployment with a network (OpenStreetMap's standard tiles, whose
+    usage policy suits light use; a busy site should use its own or a commercial tile server).
+    """
+
+    model_config = _CONFIG
+
+    basemap_url: str = Field(
+        "",
+        description="Raster XYZ tiles drawn under the areas ({z}/{x}/{y}, optional {s} and {r}); "
+        "'osm' for OpenStreetMap's standard tiles; empty for no basemap (the default).",
+    )
+    basemap_attribution: str = Field(
+        "",
+        description="Attribution of the basemap (HTML links allowed); required with a URL of "
+        "your own, filled in for 'osm'.",
+    )
+    basemap_labels_url: str = Field(
+        "",
+        description="Optional raster XYZ tiles of place labels only, drawn above the areas.",
+    )
+    basemap_max_zoom: int = Field(19, ge=0, le=24, description="Deepest zoom the basemap has tiles for.")
+    basemap_opacity: float = Field(
+        0.7,
+        ge=0.1,
+        le=1.0,
+        description="Initial opacity of the area colours over a basemap (the page has a slider).",
+    )
+    initial_view: Literal["europe", "uk"] = Field(
+        "europe", description="Where the map opens: 'europe' (NUTS regions) or 'uk' (local authorities)."
+    )
+
+    @field_validator("basemap_url", "basemap_labels_url")
+    @classmethod
+    def _xyz(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("", "osm"):
+            return value
+        if not value.startswith(("https://", "http://", "/")) or not all(
+            part in value for part in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError(
+                "a basemap URL must be an http(s) or same-site path with {z}, {x} and {y}, "
+                f"or 'osm'; got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _attributed(self) -> WebSettings:
+        if self.basemap_url not in ("", "osm") and not self.basemap_attribution.strip():
+            raise ValueError("INSIGHT_BASEMAP_ATTRIBUTION is required with INSIGHT_BASEMAP_URL")
+        return self
+
+    @property
+    def basemap_tiles(self) -> str:
+        """The basemap's tile URL template ('' when there is none)."""
+        return OSM_TILES if self.basemap_url == "osm" else self.basemap_url
+
+    @property
+    def basemap_credit(self) -> str:
+        """The basemap's attribution (OpenStreetMap's own for 'osm' unless one is set)."""
+        if self.basemap_url == "osm" and not self.basemap_attribution.strip():
+            return OSM_ATTRIBUTION
+        return self.basemap_attribution
+
+
 class Settings(
-    StoreSettings, SourceSettings, ServerSettings, ModelSettings, LimitSettings, UploadSettings, TileSettings
+    StoreSettings,
+    SourceSettings,
+    ServerSettings,
+    ModelSettings,
+    LimitSettings,
+    UploadSettings,
+    TileSettings,
+    WebSettings,
 ):
     """Every concern's settings together: what the app and the CLI are configured with."""
 

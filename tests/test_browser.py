@@ -406,7 +406,7 @@ def test_phone_width_has_no_sideways_scroll(browser, base_url: str) -> None:
 
 
 def test_server_errors_are_shown_clearly(page: Page) -> None:
-    page.open("#view=data&level=ward&parent=NOWHERE&services=999999")
+    page.open("#view=data&level=ward&services=999999")
     alert = page.page.locator("#error")
     alert.wait_for(state="visible")
     assert "404" in alert.inner_text() or "not modelled" in alert.inner_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,42 @@ def test_fault_settings_have_defaults_and_bounds(monkeypatch: pytest.MonkeyPatch
     assert Settings().retry_after_s == 30
     with pytest.raises(ValidationError):
         Settings(pool_acquire_timeout_s=0)
+
+
+def test_web_page_has_no_basemap_and_opens_on_europe_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.routers.web import page_config
+    from core.settings import WebSettings
+
+    for name in ("INSIGHT_BASEMAP_URL", "INSIGHT_BASEMAP_ATTRIBUTION", "INSIGHT_INITIAL_VIEW"):
+        monkeypatch.delenv(name, raising=False)
+    web = WebSettings()
+    assert web.basemap_tiles == "" and web.initial_view == "europe"
+    config = page_config(Settings())
+    assert config["basemap"] is None and config["initial_view"] == "europe"
+    assert config["zooms"]["nuts_max"] == Settings().auto_nuts_max_zoom
+
+
+def test_osm_basemap_preset_brings_its_attribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.routers.web import page_config
+
+    monkeypatch.setenv("INSIGHT_BASEMAP_URL", "osm")
+    monkeypatch.setenv("INSIGHT_INITIAL_VIEW", "uk")
+    config = page_config(Settings())
+    assert config["basemap"]["url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert "OpenStreetMap" in config["basemap"]["attribution"]
+    assert config["initial_view"] == "uk"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"basemap_url": "https://tiles.example/{z}/{x}/{y}.png"}, "INSIGHT_BASEMAP_ATTRIBUTION is required"),
+        ({"basemap_url": "https://tiles.example/tile.png", "basemap_attribution": "x"}, "{z}, {x} and {y}"),
+        ({"basemap_url": "ftp://tiles/{z}/{x}/{y}", "basemap_attribution": "x"}, "http(s)"),
+        ({"initial_view": "mars"}, "initial_view"),
+        ({"basemap_opacity": 0.0}, "basemap_opacity"),
+    ],
+)
+def test_bad_web_settings_are_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Settings(**changes)

@@ -10,10 +10,11 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import Field
 
 from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.models import Scheme
-from core.errors import LimitExceeded, NotFound, NotReady
+from core.errors import LimitExceeded, NotFound, NotReady, TooLarge
 from core.levels import LEVEL_NAMES
 from core.store.queries import data as q
 from geo.demand import assign_bands
@@ -28,6 +29,7 @@ def band_for(index: float | None, edges: list[float], scheme: str) -> str | None
     return str(assign_bands(np.array([index], float), edges, scheme)[0])
 
 
+MAX_OFFSET = 10_000_000  # far past any level's areas, and well inside a 64-bit OFFSET
 EXPECTED_USES = "uses per year"
 EXPECTED_RELATIVE = "relative units (households weighted by propensity; no usage rate set)"
 
@@ -39,14 +41,22 @@ async def get_data(
     cat: CatalogueDep,
     level: Annotated[str, Query(pattern="^(" + "|".join(LEVEL_NAMES) + ")$")],
     parent: Annotated[str | None, Query(max_length=32)] = None,
-    service: Annotated[list[int] | None, Query(description="LGSL codes; default all modelled")] = None,
+    service: Annotated[
+        list[Annotated[int, Field(ge=0, le=1_000_000)]] | None,
+        Query(description="LGSL codes; default all modelled (at most INSIGHT_MAX_SERVICES_PER_REQUEST)"),
+    ] = None,
     classification: Annotated[str | None, Query(max_length=64)] = None,
     scheme: Scheme = "thresholds",
     format: Literal["json", "csv"] = "json",
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
+    if service and len(service) > settings.max_services_per_request:
+        raise LimitExceeded(
+            f"{len(service)} service parameters exceed the maximum {settings.max_services_per_request}"
+        )
     cap = settings.max_export_features if format == "csv" else settings.max_page_size
+    asked_limit = limit is not None
     limit = limit or cap
     if limit > cap:
         raise LimitExceeded(f"limit {limit} exceeds the maximum {cap} rows for format={format}")
@@ -57,7 +67,7 @@ async def get_data(
     models = await store.fetch_as(q.ServiceModelRow, q.service_models(cid))
     modelled = {r.lgsl: r.label for r in models}
     rates = {r.lgsl: r.rate for r in models}
-    lgsls = service or list(modelled)
+    lgsls = list(dict.fromkeys(service)) if service else list(modelled)
     unknown = [s for s in lgsls if s not in modelled]
     if unknown:
         raise NotFound(f"service(s) {unknown} are not modelled for classification {cid!r}")
@@ -69,6 +79,11 @@ async def get_data(
         ),
     )
     total = int(areas[0].total) if areas else 0
+    if format == "csv" and not asked_limit and offset + len(areas) < total:
+        raise TooLarge(
+            f"{total - offset} rows match, more than the {cap} a CSV download may hold "
+            "(INSIGHT_MAX_EXPORT_FEATURES): narrow it with parent or page it with limit and offset"
+        )
     codes = [a.code for a in areas]
     demand = (
         {
@@ -81,12 +96,12 @@ async def get_data(
         else {}
     )
 
-    services = []
+    edges_by_service: dict[int, dict[str, list[float]]] = {lgsl: {} for lgsl in lgsls}
+    for r in await store.fetch_as(q.ServiceBandEdgesRow, q.band_edges_of(cid, lgsls, level)):
+        edges_by_service[r.lgsl][r.scheme] = json.loads(r.edges)
+    services: list[dict[str, Any]] = []
     for lgsl in lgsls:
-        edges = {
-            r.scheme: json.loads(r.edges)
-            for r in await store.fetch_as(q.BandEdgesRow, q.band_edges(cid, lgsl, level))
-        }
+        edges = edges_by_service[lgsl]
         services.append(
             {
                 "lgsl": lgsl,

@@ -19,6 +19,7 @@ from app.tiles.features import dumps, feature, parse_bbox
 from core.errors import LimitExceeded, NotFound
 from core.store.queries import features as q
 from core.store.queries.features import PROPERTIES
+from core.store.sql import Query as SqlQuery
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -54,21 +55,27 @@ async def export(
     if service is not None and service not in labels:
         raise NotFound(f"service {service} has no modelled demand at level {level!r}")
     cap = settings.max_export_features
-    query = q.features(
-        level=level,
-        classifications=ids,
-        tier=use_tier,
-        bbox=box,
-        parent=parent,
-        limit=cap + 1,
-        service=service,
-        with_geometry=fmt == "geojson",
-    )
-    rows = await store.fetch(query)
-    if len(rows) > cap:
-        raise LimitExceeded(
-            f"{int(rows[0]['total'])} areas match, more than the export maximum {cap}: narrow it with bbox or parent"
+
+    def matching(limit: int, with_geometry: bool) -> SqlQuery:
+        return q.features(
+            level=level,
+            classifications=ids,
+            tier=use_tier,
+            bbox=box,
+            parent=parent,
+            limit=limit,
+            service=service,
+            with_geometry=with_geometry,
         )
+
+    # Count first, without outlines: a refused export builds no geometry at all.
+    probe = await store.fetch(matching(1, with_geometry=False))
+    total = int(probe[0]["total"]) if probe else 0
+    if total > cap:
+        raise LimitExceeded(
+            f"{total} areas match, more than the export maximum {cap}: narrow it with bbox or parent"
+        )
+    rows = await store.fetch(matching(cap, with_geometry=fmt == "geojson")) if total else []
     attribution = attribution_for([level])
     notes = [attribution]
     if service is not None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.catalogue import LevelExtent
-from app.deps import CatalogueDep, SettingsDep, StoreDep
+from app.deps import CatalogueDep, SettingsDep, StoreDep, public_root
 from app.tiles.attribution import attribution_for
 from app.tiles.features import dumps, feature, parse_bbox, parse_properties
 from core.errors import BadRequest, NotFound
@@ -41,7 +41,7 @@ CollectionPath = Annotated[
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/ogc"
+    return public_root(request) + "/ogc"
 
 
 def _json(doc: Any, media_type: str = JSON) -> Response:
@@ -51,7 +51,7 @@ def _json(doc: Any, media_type: str = JSON) -> Response:
 @router.get("", summary="Landing page")
 async def landing(request: Request) -> Response:
     base = _base(request)
-    root = str(request.base_url).rstrip("/")
+    root = public_root(request)
     return _json(
         {
             "title": "Citizen Insight – OGC API Features",

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep
+from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep, public_root
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.cache import Tile
 from app.tiles.layers import FIELDS, SERVICE_FIELDS
@@ -111,7 +111,7 @@ async def get_tilejson(
         k: v for k, v in (("service", service), ("classification", classification), ("tier", tier)) if v
     }
     query = f"?{urlencode(params)}" if params else ""
-    base = str(request.base_url).rstrip("/")
+    base = public_root(request)
     bounds = list(cat.bbox(tl.levels) or (-180.0, -85.0511, 180.0, 85.0511))
     bounds = [
         round(max(bounds[0], -180), 6),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +13,26 @@ import pandas as pd
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
 from boundaries.readers import check_file
-from boundaries.store import check_area_conflicts, clear_source, record_source
+from boundaries.store import SOURCED_TABLES, check_area_conflicts, clear_source, record_source
 from core.store import Transaction, Writer
 from core.store.queries import loads as q
+
+_SHRINK_ALLOWED: ContextVar[bool] = ContextVar("shrink_allowed", default=False)
+
+
+@contextmanager
+def shrink_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within the block, loads may replace a source by fewer rows, or none (``--allow-shrink``)."""
+    token = _SHRINK_ALLOWED.set(allowed)
+    try:
+        yield
+    finally:
+        _SHRINK_ALLOWED.reset(token)
+
+
+def may_shrink() -> bool:
+    """Whether loads in this context may drop rows (input lines or earlier rows)."""
+    return _SHRINK_ALLOWED.get()
 
 
 def write_source(
@@ -22,13 +41,43 @@ def write_source(
     """Replace everything ``source`` wrote before by what ``write`` writes, in one transaction.
 
     ``write`` returns the number of rows it wrote; any exception rolls the whole load back, so
-    the store keeps the previous version of the source.
+    the store keeps the previous version of the source. Good data is never replaced by less
+    unasked: a load that writes no rows, or fewer rows to any table than the source held
+    there, is refused (naming the tables and counts) unless :func:`shrink_allowed`.
     """
+    file = _named(files)
     with writer.transaction() as tx:
+        before = _counts(tx, source.id)
         clear_source(tx, source.id)
         rows = write(tx)
+        if rows == 0 and (not may_shrink() or not any(before.values())):
+            held = (
+                f"; the store keeps the {sum(before.values()):,} rows loaded before"
+                if any(before.values())
+                else ""
+            )
+            raise LoadError(file, f"yields no rows for source {source.id}{held}")
+        after = _counts(tx, source.id)
+        lost = [f"{t} {before[t]:,} → {after[t]:,}" for t in SOURCED_TABLES if after[t] < before[t]]
+        if lost and not may_shrink():
+            raise LoadError(
+                file,
+                f"would replace source {source.id}'s rows by fewer ({'; '.join(lost)}); nothing was "
+                "changed: pass --allow-shrink to accept the smaller data",
+            )
         record_source(tx, source, files, rows)
     return rows
+
+
+def _counts(tx: Transaction, source_id: str) -> dict[str, int]:
+    frame = tx.fetch_frame(q.source_rows(source_id, SOURCED_TABLES))
+    return {t: int(n) for t, n in zip(frame["tbl"], frame["n"], strict=True)}
+
+
+def _named(files: list[Path] | Path | None) -> str | None:
+    if isinstance(files, list):
+        return ", ".join(str(f) for f in files) or None
+    return str(files) if files is not None else None
 
 
 def insert_areas(

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
-from boundaries.loaders.common import read_csv, write_source
+from boundaries.loaders.common import may_shrink, read_csv, write_source
 from boundaries.store import AREA_LEVELS, check_link_conflicts
 from core.store import Transaction, Writer
 
@@ -54,7 +55,18 @@ PRESETS: dict[str, tuple[LinkSpec, ...]] = {
 def link_rows(
     frame: pd.DataFrame, specs: tuple[LinkSpec, ...] | list[LinkSpec], path: object
 ) -> pd.DataFrame:
-    """Distinct child → parent pairs per spec; a child with two parents of one level is refused."""
+    """Distinct child → parent pairs per spec; a child with two parents of one level is refused,
+    and so are lines lacking a code the specs read (short rows), unless loads may shrink."""
+    columns = list(dict.fromkeys(c for s in specs for c in (s.child_col, s.parent_col)))
+    blank = frame[columns].isna() | frame[columns].apply(lambda col: col.astype(str).str.strip() == "")
+    short = blank.any(axis=1).to_numpy()
+    if short.any() and not may_shrink():
+        lines = [int(i) + 2 for i in np.flatnonzero(short)]  # +1 header, +1 one-based
+        raise LoadError(
+            path,
+            f"{len(lines):,} of {len(frame):,} line(s) lack a code in {', '.join(map(repr, columns))} "
+            f"(short or blank rows): line(s) {name_some(lines)}; pass --allow-shrink to skip them",
+        )
     parts = []
     for spec in specs:
         pairs = frame[[spec.child_col, spec.parent_col]].dropna().drop_duplicates()

@@ -3,8 +3,9 @@
 DuckDB has no statement timeout, so each statement is watched from the event loop: once it
 has run ``timeout_s`` the watchdog calls ``interrupt()`` on its cursor (again every
 ``REPEAT_S`` until the statement returns, so an interrupt that lands just before the statement
-starts is not lost) and the caller gets :class:`~core.errors.StoreTimeout`. DuckDB's own
-exceptions never leave this module.
+starts is not lost) and the caller gets :class:`~core.errors.StoreTimeout`. A caller that is
+cancelled (its client disconnected, the server is stopping) interrupts its statement at once.
+DuckDB's own exceptions never leave this module.
 """
 
 from __future__ import annotations
@@ -89,8 +90,19 @@ async def run_bounded(cursor: Cursor, work: Callable[[duckdb.DuckDBPyConnection]
             handle[0] = loop.call_later(REPEAT_S, expire)
 
     handle.append(loop.call_later(timeout_s, expire))
+    task = asyncio.ensure_future(anyio.to_thread.run_sync(lambda: cursor.run(work, timeout_s)))
     try:
-        return await anyio.to_thread.run_sync(lambda: cursor.run(work, timeout_s))
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        # The caller went away (client disconnect, shutdown): stop the statement now rather
+        # than let it run on to the timeout, then wait for its thread to hand the cursor back.
+        handle[0].cancel()
+        while not task.done():
+            cursor.expire()
+            await asyncio.wait({task}, timeout=REPEAT_S)
+        if not task.cancelled():
+            task.exception()  # retrieved: the caller is cancelled, not failed
+        raise
     finally:
         handle[0].cancel()
         cursor.reset()

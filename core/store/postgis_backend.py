@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import re
@@ -32,6 +33,7 @@ from core.store.tiles_postgis import PostgisTileSource
 from core.store.unit_of_work import UnitOfWork
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+CLOSE_WAIT_S = 2.0  # longest a closing pool waits for busy connections
 ANALYZE_ROWS = 50_000  # bulk inserts at least this large refresh the table's planner statistics
 
 
@@ -296,7 +298,12 @@ class PgReader(Reader):
                 uow.ended = True
 
     async def close(self) -> None:
-        await self.pool.close()
+        """Close the pool; connections still busy after ``CLOSE_WAIT_S`` are cut, so shutting
+        down never waits on a statement."""
+        try:
+            await asyncio.wait_for(self.pool.close(), CLOSE_WAIT_S)
+        except TimeoutError:
+            self.pool.terminate()
 
 
 class PgUnitOfWork(UnitOfWork):

@@ -1,6 +1,7 @@
-// The data view: one row per area (a level, optionally within a parent) with households, the
-// predominant class and modelled demand per service; sort, filter, and a CSV of exactly the rows
-// and columns on screen.
+// The data view: one row per area (a level, optionally within a parent named by its name or code)
+// with households, the predominant class and modelled demand per service (index and band first;
+// expected uses only with a usage rate, else each area's share of the listed areas' demand);
+// sort, filter, and a CSV of exactly the rows on screen.
 
 import * as api from './api.js';
 import * as state from './state.js';
@@ -19,14 +20,64 @@ let controller = null;
 let loadingKey = '';
 
 const BASE_COLUMNS = ['code', 'name', 'level', 'households', 'predominant_code', 'predominant_name'];
+// On screen the class is named; its code stays in the CSV.
+const SCREEN_BASE = ['code', 'name', 'level', 'households', 'predominant_name'];
 
 function queryOf(s) {
   const services = s.services ? s.services.split(',').filter(Boolean) : [];
   return { level: s.level, parent: s.parent || undefined, service: services.length ? services : undefined };
 }
 
+// "Trafford" or "e08000009" → the area, resolved as the place search does: a code first, then
+// the best name match (an exact name before a partial one). null when nothing matches.
+async function resolveParent(text) {
+  const page = await api.get('/api/areas', { q: text, limit: 8 }, { cached: true });
+  const items = page.items || [];
+  const wanted = text.toLowerCase();
+  return items.find((a) => a.code.toLowerCase() === wanted) || items.find((a) => (a.name || '').toLowerCase() === wanted) || items[0] || null;
+}
+
+function parentNote(text, isError = false) {
+  const note = $('d-parent-note');
+  note.textContent = text;
+  note.classList.toggle('error-inline', isError);
+}
+
+function clearTable() {
+  body = null;
+  loadedKey = '';
+  $('d-table').querySelector('thead').replaceChildren();
+  $('d-table').querySelector('tbody').replaceChildren();
+  $('d-count').textContent = '';
+  $('d-csv').disabled = true;
+}
+
 async function load() {
   const s = state.get();
+  if (s.parent) {
+    let found;
+    try {
+      found = await resolveParent(s.parent);
+    } catch (err) {
+      if (api.isAbort(err)) return undefined;
+      status.showError(err.message);
+      return undefined;
+    }
+    if (state.get().parent !== s.parent) return undefined; // typed again meanwhile
+    if (!found) {
+      clearTable();
+      parentNote(`No area is called or coded “${s.parent}”. Type the name or code of a larger area, `
+        + 'e.g. Trafford or E08000009, choose one of the suggestions, or leave the box empty for every area of the level.', true);
+      return undefined;
+    }
+    if (found.code !== s.parent) {
+      state.set({ parent: found.code }, { replace: true }); // the subscription loads it
+      return undefined;
+    }
+    parentNote(`Within ${found.name || found.code} (${found.code}, ${await ref.levelLabel(found.level)}).`);
+  } else {
+    parentNote('');
+  }
   const query = queryOf(s);
   const key = JSON.stringify(query);
   if (key === loadedKey && body) return render();
@@ -45,7 +96,7 @@ async function load() {
       merged.rows.push(...page.rows);
       if (!page.rows.length || merged.rows.length >= page.total || merged.rows.length >= MAX_ROWS) break;
     }
-    body = merged;
+    body = addShares(merged);
     loadedKey = key;
     loadingKey = '';
     render();
@@ -95,20 +146,44 @@ function visibleRows() {
   return rows;
 }
 
+// The table on screen: per service the index and band lead; a third column gives absolute
+// expected uses when a usage rate is set, else each area's share (%) of the demand of all the
+// areas listed, which no one can mistake for a count of people.
+function screenColumns() {
+  const cols = SCREEN_BASE.map((key) => ({ key }));
+  for (const s of body.services) {
+    cols.push({ key: `s${s.lgsl}_index`, service: s, part: 'index' });
+    cols.push({ key: `s${s.lgsl}_band`, service: s, part: 'band' });
+    if (s.rate) cols.push({ key: `s${s.lgsl}_expected`, service: s, part: 'expected' });
+    else cols.push({ key: `s${s.lgsl}_share`, service: s, part: 'share' });
+  }
+  return cols;
+}
+
+// Each row's share of the loaded rows' relative expected demand, per service without a rate.
+function addShares(merged) {
+  for (const s of merged.services) {
+    if (s.rate) continue;
+    const key = `s${s.lgsl}_expected`;
+    const total = merged.rows.reduce((sum, r) => sum + (Number.isFinite(r[key]) ? r[key] : 0), 0);
+    for (const r of merged.rows) r[`s${s.lgsl}_share`] = total > 0 && Number.isFinite(r[key]) ? (r[key] / total) * 100 : null;
+  }
+  return merged;
+}
+
 function header(col) {
   const s = state.get();
   const names = {
     code: 'Code', name: 'Name', level: 'Level',
     households: body.level.startsWith('nuts') ? 'Population' : 'Households',
     predominant_code: 'Class code', predominant_name: 'Predominant class',
-    expected: 'Expected uses', index: 'Index', band: 'Band',
+    expected: 'Expected uses a year', index: 'Demand index', band: 'Band', share: '% of listed demand',
   };
-  const relative = col.part === 'expected' && col.service && !col.service.rate;
-  const label = relative ? 'Expected (relative)' : names[col.part || col.key];
+  const label = names[col.part || col.key];
   const sorted = s.sort === col.key;
   const next = sorted && s.dir === 'asc' ? 'desc' : 'asc';
   return h('th', { scope: 'col', 'aria-sort': sorted ? (s.dir === 'desc' ? 'descending' : 'ascending') : 'none',
-    class: ['households', 'index', 'expected'].includes(col.part || col.key) ? 'num' : '' },
+    class: ['households', 'index', 'expected', 'share'].includes(col.part || col.key) ? 'num' : '' },
   h('button', { type: 'button', class: 'sort', dataset: { key: col.key },
     title: `Sort by ${col.service ? `${col.service.label}: ` : ''}${label.toLowerCase()}`,
     onclick: () => state.set({ sort: col.key, dir: next }) },
@@ -120,7 +195,9 @@ function cell(col, row) {
   const part = col.part || col.key;
   if (part === 'band') return h('td', {}, v ? h('span', { class: `band band-${v}` }, v) : '–');
   if (part === 'index') return h('td', { class: 'num' }, fmt.index(v));
-  if (part === 'expected') return h('td', { class: 'num' }, fmt.decimal(v));
+  if (part === 'expected') return h('td', { class: 'num' }, fmt.count(v));
+  if (part === 'share') return h('td', { class: 'num' }, v === null || v === undefined ? '–' : `${fmt.decimal(v)}%`);
+  if (part === 'predominant_name') return h('td', { title: row.predominant_code ? `class ${row.predominant_code}` : null }, v || 'not classified');
   if (part === 'households') return h('td', { class: 'num' }, fmt.count(v));
   if (part === 'name') return h('th', { scope: 'row' }, v || '');
   return h('td', {}, v ?? '');
@@ -128,10 +205,10 @@ function cell(col, row) {
 
 function render() {
   if (!body) return;
-  const cols = columns();
+  const cols = screenColumns();
   shown = visibleRows();
   const serviceHead = h('tr', {},
-    h('td', { colspan: BASE_COLUMNS.length }),
+    h('td', { colspan: SCREEN_BASE.length }),
     body.services.map((s) => h('th', { scope: 'colgroup', colspan: 3, class: 'svc' },
       `${s.label} (LGSL ${s.lgsl}) `, h('span', { class: 'tag' }, 'modelled'),
       s.band_edges && s.band_edges.length ? h('span', { class: 'edges' }, ` bands: ${Object.values(fmt.bandRanges(s.band_edges)).join('; ')}`) : '')),
@@ -141,7 +218,11 @@ function render() {
     ...shown.map((r) => h('tr', { dataset: { code: r.code } }, cols.map((c) => cell(c, r)))),
   );
   const capped = body.total > body.rows.length ? ` (the first ${fmt.count(body.rows.length)} loaded)` : '';
-  $('d-count').textContent = `Showing ${fmt.count(shown.length)} of ${fmt.count(body.total)} areas${capped}.`;
+  const none = !body.total && body.parent ? ` None of level “${body.level}” lies within ${body.parent}: choose a finer level.` : '';
+  const shares = body.services.some((x) => !x.rate)
+    ? ' Demand: index 100 = average, band high / medium / low; “% of listed demand” is each area’s share of the modelled demand of all the areas listed (no usage rate is set, so no counts).'
+    : '';
+  $('d-count').textContent = `Showing ${fmt.count(shown.length)} of ${fmt.count(body.total)} areas${capped}.${none}${shares}`;
   $('d-csv').disabled = !shown.length;
 }
 

@@ -13,20 +13,20 @@ function legendParams(s, z) {
 
 // The legend: the server's list for this zoom (names, colours, band edges), kept to what the
 // tiles on screen actually drew, so it never shows a class the map does not.
-export async function renderLegend(z, drawnAt, currentZoom) {
+export async function renderLegend(z, drawnAt, currentZoom, layerName = 'auto') {
   const el = $('legend');
   const s = state.get();
   const seen = drawnAt || { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false };
   let legend = null;
   try {
     // Ask for the service's bands only where it is modelled (a UK-only service has none on NUTS).
-    legend = await api.get('/tiles/auto/legend.json', { z, tier: s.tier }, { cached: true });
+    legend = await api.get(`/tiles/${layerName}/legend.json`, { z, tier: s.tier }, { cached: true });
     if (s.theme === 'service' && s.service) {
       const services = await ref.modelledServices();
       const chosen = services.find((x) => String(x.lgsl) === s.service);
       const family = String(legend.level || '').startsWith('nuts') ? 'europe' : 'uk';
       legend = chosen && (chosen.families || []).includes(family)
-        ? await api.get('/tiles/auto/legend.json', legendParams(s, z), { cached: true })
+        ? await api.get(`/tiles/${layerName}/legend.json`, legendParams(s, z), { cached: true })
         : { ...legend, service: null };
     }
   } catch (err) {

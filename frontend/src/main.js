@@ -3,6 +3,7 @@
 import * as state from './state.js';
 import * as status from './status.js';
 import { $ } from './dom.js';
+import { loadConfig } from './config.js';
 import { initMap, invalidate } from './mapview.js';
 import { initPanel } from './panel.js';
 import { initSearch } from './search.js';
@@ -15,6 +16,7 @@ const TITLES = { map: 'Map', data: 'Data', text: 'About the data' };
 async function show(view) {
   const name = VIEWS.includes(view) ? view : 'map';
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== name;
+  document.body.dataset.view = name; // the map view fits the window; the others scroll
   document.querySelectorAll('.tabs a').forEach((a) => {
     if (a.dataset.view === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -34,7 +36,10 @@ async function show(view) {
   }
 }
 
-function start() {
+async function start() {
+  const cfg = await loadConfig();
+  const home = cfg.views[cfg.initial_view] || cfg.views.europe;
+  state.setDefaults({ region: cfg.initial_view === 'uk' ? 'uk' : 'europe', z: String(home.z), lat: String(home.lat), lon: String(home.lon) });
   document.querySelectorAll('.tabs a').forEach((a) =>
     a.addEventListener('click', (e) => {
       e.preventDefault();

@@ -1,6 +1,7 @@
 // The map: the `auto` vector-tile layer (NUTS regions → LADs/wards → OAs by zoom), coloured by
 // predominant class or by modelled demand band, with hover highlight, click to select, and the
-// view (zoom, centre) mirrored in the URL.
+// view (zoom, centre) mirrored in the URL. In the UK view, continental zooms draw local
+// authorities (OAC classes) instead of NUTS regions. An optional basemap lies under the areas.
 
 /* global L */
 import * as api from './api.js';
@@ -10,6 +11,9 @@ import { $, h } from './dom.js';
 import { BAND_COLOURS, NO_DATA } from './format.js';
 import { renderLegend as drawLegend } from './legend.js';
 import { initThemeControls } from './theme.js';
+import { config } from './config.js';
+import * as basemap from './basemap.js';
+import * as notice from './notice.js';
 
 const FALLBACK_ATTRIBUTION =
   '© EuroGeographics for the administrative boundaries; source: Eurostat/GISCO · ' +
@@ -55,9 +59,10 @@ function hatchFor(colour) {
   return `url(#${id})`;
 }
 
-function record(p, z) {
-  if (!drawn.has(z)) drawn.set(z, { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false });
-  const seen = drawn.get(z);
+// Into the drawing record of one layer: tiles of a layer already replaced never reach the legend.
+function record(into, p, z) {
+  if (!into.has(z)) into.set(z, { classes: new Map(), levels: new Set(), bands: new Set(), mixed: false });
+  const seen = into.get(z);
   if (p.level) seen.levels.add(p.level);
   // keyed by code and name: two classifications (say OAC 2011 and 2021) share codes like "1"
   if (p.class_code) seen.classes.set(`${p.class_code}|${p.class_name}`, { code: p.class_code, name: p.class_name, colour: p.colour });
@@ -67,7 +72,6 @@ function record(p, z) {
 }
 
 function baseStyle(p, z) {
-  record(p, z);
   const weight = z >= 11 ? 0.8 : 0.4;
   const s = state.get();
   if (s.theme === 'service' && s.service) {
@@ -89,12 +93,24 @@ function hoverStyle(p, z) {
   return { ...baseStyle(p, z), color: '#1a1a1a', weight: 2, opacity: 1, fillOpacity: 1 };
 }
 
-// Every data layer in the tile gets the same style, whatever the server names it.
-const styles = new Proxy({}, { get: () => baseStyle, has: () => true });
+// Every data layer in the tile gets the same style, whatever the server names it; drawing a
+// feature also records it for the legend, in the record of the layer that drew it.
+function stylesRecordingInto(into) {
+  const style = (p, z) => {
+    record(into, p, z);
+    return baseStyle(p, z);
+  };
+  return new Proxy({}, { get: () => style, has: () => true });
+}
+
+// The layer a tile zoom draws: in the UK view, local authorities where `auto` would draw NUTS.
+export function layerAt(z, s = state.get()) {
+  return s.region === 'uk' && z <= config().zooms.nuts_max ? 'lad' : 'auto';
+}
 
 function tileUrl(s) {
   const params = s.theme === 'service' && s.service ? { service: s.service } : { tier: s.tier };
-  return api.url('/tiles/auto/{z}/{x}/{y}.mvt', params);
+  return api.url('/tiles/{layer}/{z}/{x}/{y}.mvt', params);
 }
 
 function maxNativeZoom() {
@@ -103,18 +119,21 @@ function maxNativeZoom() {
 
 function rebuildLayer() {
   const s = state.get();
-  const key = tileUrl(s);
+  const key = `${s.region} ${tileUrl(s)}`;
   if (layer && key === layerKey) return;
   layerKey = key;
-  drawn = new Map();
+  const seen = new Map();
+  drawn = seen;
   if (layer) {
     status.tiles(false);
     map.removeLayer(layer);
   }
   hovered = null;
-  layer = L.vectorGrid.protobuf(key, {
+  layer = L.vectorGrid.protobuf(tileUrl(s), {
+    layer: (data) => layerAt(Number(data.z), s),
+    zIndex: 2,
     rendererFactory: L.svg.tile,
-    vectorTileLayerStyles: styles,
+    vectorTileLayerStyles: stylesRecordingInto(seen),
     interactive: true,
     getFeatureId: (f) => f.properties.code,
     maxNativeZoom: maxNativeZoom(),
@@ -131,6 +150,7 @@ function rebuildLayer() {
   layer.on('mouseout', onLeave);
   layer.on('click', onClick);
   layer.addTo(map);
+  layer.setOpacity(basemap.areaOpacity());
   const selected = state.get().area;
   if (selected) layer.setFeatureStyle(selected, selectedStyle);
 }
@@ -193,7 +213,8 @@ function onMapKey(e) {
 function renderLegend() {
   if (!map) return undefined;
   const z = currentTileZoom();
-  return drawLegend(z, drawn.get(z), currentTileZoom);
+  notice.update(z, layerAt(z) === 'auto' && z <= config().zooms.nuts_max ? 'nuts' : 'uk');
+  return drawLegend(z, drawn.get(z), currentTileZoom, layerAt(z));
 }
 
 function currentTileZoom() {
@@ -208,7 +229,8 @@ function viewFromState() {
   const lat = Number(s.lat);
   const lon = Number(s.lon);
   const ok = [z, lat, lon].every(Number.isFinite) && Math.abs(lat) <= 85 && Math.abs(lon) <= 180;
-  return ok ? { z: Math.max(2, Math.min(18, z)), centre: [lat, lon] } : { z: 4, centre: [53, 10] };
+  const home = config().views[s.region] || config().views.europe;
+  return ok ? { z: Math.max(2, Math.min(18, z)), centre: [lat, lon] } : { z: home.z, centre: [home.lat, home.lon] };
 }
 
 function onMoveEnd() {
@@ -219,6 +241,9 @@ function onMoveEnd() {
 
 function followState(s, changed) {
   if (!map) return;
+  // the layer first: a new view must not load tiles of a layer about to be replaced
+  const relayer = changed.has('theme') || changed.has('service') || changed.has('tier') || changed.has('region');
+  if (relayer) rebuildLayer();
   if (changed.has('z') || changed.has('lat') || changed.has('lon')) {
     const { z, centre } = viewFromState();
     const c = map.getCenter();
@@ -226,10 +251,8 @@ function followState(s, changed) {
       map.setView(centre, z, { animate: false });
     }
   }
-  if (changed.has('theme') || changed.has('service') || changed.has('tier')) {
-    rebuildLayer();
-    renderLegend();
-  }
+  if (relayer) renderLegend();
+  if (changed.has('opacity') && layer) layer.setOpacity(basemap.areaOpacity());
   if (changed.has('area') && layer) {
     for (const code of Object.keys(layer._overriddenStyles || {})) layer.resetFeatureStyle(code);
     if (s.area) layer.setFeatureStyle(s.area, selectedStyle);
@@ -289,6 +312,7 @@ export async function initMap() {
     tileJson = null;
     status.showError(`The map tiles are not available: ${err.message}`);
   }
+  basemap.init(map, () => layer && layer.setOpacity(basemap.areaOpacity()));
   rebuildLayer();
   map.on('moveend', onMoveEnd);
   $('map').addEventListener('keydown', onMapKey);
@@ -297,7 +321,50 @@ export async function initMap() {
   });
   state.subscribe(followState);
   initThemeControls();
+  initRegionSwitch();
+  notice.init(() => goTo('uk'));
   renderLegend();
   // A handle for people debugging in the browser console.
   window.insightMap = map;
+}
+
+// ---- UK / Europe -------------------------------------------------------------------------
+
+// The UK view fits the UK areas loaded (their TileJSON bounds), else the configured centre.
+async function ukView() {
+  try {
+    const lad = await api.get('/tiles/lad.json', {}, { cached: true });
+    const [minx, miny, maxx, maxy] = lad.bounds || [];
+    if ([minx, miny, maxx, maxy].every(Number.isFinite) && maxx > minx && maxy > miny) {
+      const bounds = L.latLngBounds([miny, minx], [maxy, maxx]);
+      const c = bounds.getCenter();
+      const z = Math.max(5, Math.min(config().zooms.nuts_max, map.getBoundsZoom(bounds)));
+      return { z, lat: c.lat, lon: c.lng };
+    }
+  } catch { /* no UK areas loaded: the configured view */ }
+  return config().views.uk;
+}
+
+export async function goTo(region) {
+  if (!map) return;
+  const view = region === 'uk' ? await ukView() : config().views.europe;
+  state.set({ region, z: String(view.z), lat: Number(view.lat).toFixed(4), lon: Number(view.lon).toFixed(4) });
+}
+
+function syncRegion() {
+  const region = state.get().region;
+  document.querySelectorAll('#region button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.region === region)));
+}
+
+function initRegionSwitch() {
+  document.querySelectorAll('#region button').forEach((b) => b.addEventListener('click', () => goTo(b.dataset.region)));
+  syncRegion();
+  state.subscribe((s, changed) => {
+    if (changed.has('region')) syncRegion();
+  });
+  // Opening on the UK without a view in the link: fit the UK areas once they are known.
+  const s = state.get();
+  if (s.region === 'uk' && !new URLSearchParams(location.hash.slice(1)).has('z')) {
+    ukView().then((v) => map.setView([v.lat, v.lon], v.z, { animate: false }));
+  }
 }

@@ -184,6 +184,9 @@ function similarSection(similar) {
 }
 
 export function initPanel() {
+  // A link that names an area but no view (…#area=E08000009) opens on that area.
+  const linked = new URLSearchParams(location.hash.slice(1));
+  if (linked.has('area') && !linked.has('z')) flyPending = state.get().area;
   load(state.get().area);
   state.subscribe((s, changed) => {
     if (changed.has('area')) load(s.area);

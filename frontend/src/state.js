@@ -1,18 +1,27 @@
 // The screen's state lives in the URL hash, so a copied link reproduces the screen and
 // back/forward walk through it. Only values that differ from the defaults are written.
 
-export const DEFAULTS = Object.freeze({
+// Not frozen: the server's settings (initial view) adjust the defaults once, before the first read.
+export const DEFAULTS = {
   view: 'map',        // map | data | text
   theme: 'class',     // class | service
   tier: 'supergroup', // class tier drawn on the map
   service: '',        // LGSL code for the service theme
   area: '',           // selected area code
-  z: '4', lat: '53', lon: '10', // map view: Europe at first sight
+  region: 'europe',   // europe | uk: which areas the map draws at continental zooms
+  z: '4', lat: '53', lon: '10', // map view: Europe at first sight unless the settings say UK
+  opacity: '',        // area colours' opacity over a basemap ('' = the server's default)
   level: 'nuts3', parent: '', services: '', // data view query
   sort: '', dir: 'asc', filter: '', band: '',  // data view table
-});
+};
 
 let current = parse(location.hash);
+
+// Called once at start-up with the server's initial view, before any view reads the state.
+export function setDefaults(patch) {
+  Object.assign(DEFAULTS, patch);
+  current = parse(location.hash);
+}
 const listeners = new Set();
 
 function parse(hash) {

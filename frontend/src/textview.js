@@ -1,5 +1,8 @@
 // The text view: what each modelled service is, how its demand is modelled (drivers, propensity
 // per class) and what each profile class is and where it is most common.
+// It stays light and still: each service's article is a placeholder of reserved height until it
+// nears the screen, sub-classes are built when their list is opened, and both containers keep
+// a screen's height while they load, so nothing on screen jumps.
 
 import * as api from './api.js';
 import * as state from './state.js';
@@ -9,6 +12,7 @@ import * as fmt from './format.js';
 import * as ref from './refdata.js';
 
 let started = false;
+const EAGER_ARTICLES = 3;
 
 function paragraphs(text) {
   return (text || '').split(/\n\s*\n|\r?\n/).map((t) => t.trim()).filter(Boolean).map((t) => h('p', {}, t));
@@ -51,10 +55,45 @@ function driverList(drivers) {
   );
 }
 
-async function serviceArticle(summary, tiersById) {
-  const s = await ref.service(summary.lgsl);
-  return h('article', { class: 'service', id: `svc-${s.lgsl}`, dataset: { lgsl: s.lgsl } },
-    h('h4', {}, `${s.label} `, h('span', { class: 'lgsl' }, `LGSL ${s.lgsl}`)),
+// The article's content, fetched and built when it first comes near the screen.
+async function fillService(article, summary, tiersById) {
+  let s;
+  try {
+    s = await ref.service(summary.lgsl);
+  } catch (err) {
+    article.append(h('p', { class: 'error-inline', role: 'alert' }, err.message));
+    return;
+  }
+  article.append(...serviceBody(s, tiersById).flat(Infinity).filter(Boolean));
+  article.classList.remove('pending');
+}
+
+const nearScreen = 'IntersectionObserver' in window
+  ? new IntersectionObserver((entries, observer) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      observer.unobserve(e.target);
+      e.target.build();
+    }
+  }, { rootMargin: '600px 0px' })
+  : null;
+
+function serviceArticle(summary, tiersById) {
+  const article = h('article', { class: 'service pending', id: `svc-${summary.lgsl}`, dataset: { lgsl: summary.lgsl } },
+    h('h4', {}, `${summary.label} `, h('span', { class: 'lgsl' }, `LGSL ${summary.lgsl}`)));
+  let built = false;
+  article.build = () => {
+    if (built) return undefined;
+    built = true;
+    return fillService(article, summary, tiersById);
+  };
+  if (nearScreen) nearScreen.observe(article);
+  else article.build();
+  return article;
+}
+
+function serviceBody(s, tiersById) {
+  return [
     s.description ? h('div', { class: 'desc' }, paragraphs(s.description)) : h('p', { class: 'hint' }, 'No description in the LGSL.'),
     s.govuk_tier ? h('p', { class: 'hint' }, `Provided by: ${s.govuk_tier} tier councils.`) : '',
     s.models.map((m) =>
@@ -70,7 +109,7 @@ async function serviceArticle(summary, tiersById) {
     h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => state.set({ view: 'map', theme: 'service', service: String(s.lgsl) }) },
       'Show its likely demand on the map')),
     h('p', { class: 'attribution' }, s.attribution),
-  );
+  ];
 }
 
 // Where each top-tier class predominates, from the data view's rows at a telling level.
@@ -107,9 +146,17 @@ function classSection(c, detail, where) {
       h('h5', {}, swatch(k.colour), `${k.code} ${k.name}`, h('span', { class: 'hint colour-code' }, `\u00a0colour ${k.colour || 'none'}`)),
       k.description ? paragraphs(k.description) : '',
       k.tier === top ? commonText(k) : '',
-      children(k.code).length ? h('details', {}, h('summary', {}, `${children(k.code).length} ${c.tiers[c.tiers.indexOf(k.tier) + 1] || 'sub'}s`),
-        h('ul', { class: 'classes' }, children(k.code).map(entry))) : '',
+      children(k.code).length ? subClasses(k) : '',
     );
+  // The sub-classes are built when their list is first opened.
+  const subClasses = (k) => {
+    const list = h('ul', { class: 'classes' });
+    const box = h('details', {}, h('summary', {}, `${children(k.code).length} ${c.tiers[c.tiers.indexOf(k.tier) + 1] || 'sub'}s`), list);
+    box.addEventListener('toggle', () => {
+      if (box.open && !list.childElementCount) list.append(...children(k.code).map(entry));
+    });
+    return box;
+  };
   return h('article', { class: 'classification', id: `cls-${c.id}` },
     h('h4', {}, c.name),
     c.description ? paragraphs(c.description) : '',
@@ -124,7 +171,10 @@ async function buildServices(el) {
   try {
     const [services, classifications] = await Promise.all([ref.modelledServices(), ref.classifications()]);
     const tiersById = Object.fromEntries(classifications.map((c) => [c.id, c.tiers]));
-    const articles = await Promise.all(services.map((s) => serviceArticle(s, tiersById)));
+    const articles = services.map((s) => serviceArticle(s, tiersById));
+    // The first articles (more than a screen) are filled before they are shown, so the ones
+    // below never push what is on screen; the rest fill as they near the screen.
+    await Promise.all(articles.slice(0, EAGER_ARTICLES).map((a) => a.build()));
     el.replaceChildren(...(articles.length ? articles : [h('p', {}, 'No service is modelled yet: run `insight build all`.')]));
     return true;
   } catch (err) {
@@ -162,7 +212,10 @@ async function buildClasses(el) {
 }
 
 async function build() {
-  const [services, classes] = await Promise.all([buildServices($('t-services')), buildClasses($('t-classes'))]);
+  const boxes = [$('t-services'), $('t-classes')];
+  boxes.forEach((b) => b.classList.add('reserve'));
+  const [services, classes] = await Promise.all([buildServices(boxes[0]), buildClasses(boxes[1])]);
+  boxes.forEach((b) => b.classList.remove('reserve'));
   if (!services || !classes) started = false; // try again next time the view is shown
 }
 
@@ -174,6 +227,9 @@ export async function showText() {
   const s = state.get();
   if (s.service) {
     const target = document.getElementById(`svc-${s.service}`);
-    if (target) target.scrollIntoView({ block: 'start' });
+    if (target) {
+      await target.build();
+      target.scrollIntoView({ block: 'start' });
+    }
   }
 }

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from core.store.sql import Binds, Query
 
+# A NUTS region strictly below ``{p}`` by its code. Text search never uses LIKE: a client's
+# ``%`` and ``_`` would be wildcards, and DuckDB's LIKE is exponential in them.
+NUTS_BELOW = "a.level LIKE 'nuts%' AND starts_with(a.code, {p}::text) AND length(a.code) > length({p}::text)"
+
 AREA_COLUMNS = "a.code, a.name, a.level, a.country, a.parent_code, a.vintage, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy"
 
 
@@ -47,9 +51,9 @@ def search(level: str | None, text: str | None, parent: str | None, limit: int, 
 SELECT {AREA_COLUMNS}, COUNT(*) OVER () AS total
 FROM area a JOIN area_level lv ON lv.level = a.level
 WHERE ({lv}::text IS NULL OR a.level = {lv}::text)
-  AND ({t}::text IS NULL OR lower(a.code) LIKE {t}::text || '%' OR lower(a.name) LIKE '%' || {t}::text || '%')
+  AND ({t}::text IS NULL OR starts_with(lower(a.code), {t}::text) OR strpos(lower(a.name), {t}::text) > 0)
   AND ({p}::text IS NULL OR a.parent_code = {p}::text
-       OR (a.level LIKE 'nuts%' AND a.code LIKE {p}::text || '_%')
+       OR ({NUTS_BELOW.format(p=p)})
        OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
                   AND l.child_code = a.code AND l.parent_code = {p}::text))
 ORDER BY (lower(a.code) = coalesce({t}::text, '')) DESC,
@@ -93,7 +97,7 @@ UNION
 SELECT p.level, p.code, p.name, lv.rank
 FROM area p JOIN area_level lv ON lv.level = p.level
 WHERE {lv}::text LIKE 'nuts%' AND p.level LIKE 'nuts%' AND length(p.code) < length({c}::text)
-  AND {c}::text LIKE p.code || '%'
+  AND starts_with({c}::text, p.code)
 ORDER BY rank
 """)
 

@@ -89,7 +89,7 @@ SELECT s.lgsl, s.label, s.status, s.govuk_tier,
         JOIN classification c ON c.classification_id = m.classification_id
         WHERE m.lgsl = s.lgsl) AS base_levels
 FROM service s
-WHERE ({t}::text IS NULL OR lower(s.label) LIKE '%' || {t}::text || '%'
+WHERE ({t}::text IS NULL OR strpos(lower(s.label), {t}::text) > 0
        OR CAST(s.lgsl AS TEXT) = {t}::text)
   AND (NOT {b(modelled_only)}::boolean OR EXISTS (SELECT 1 FROM service_model m WHERE m.lgsl = s.lgsl))
 ORDER BY modelled DESC, s.label

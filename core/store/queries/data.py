@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.store.queries.areas import NUTS_BELOW
 from core.store.sql import Binds, Query
 
 
@@ -32,7 +33,7 @@ def areas(
         p = b(parent)
         where = f"""
   AND (a.parent_code = {p}::text
-       OR (a.level LIKE 'nuts%' AND a.code LIKE {p}::text || '_%')
+       OR ({NUTS_BELOW.format(p=p)})
        OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
                   AND l.child_code = a.code AND l.parent_code = {p}::text))"""
     return b.query(f"""
@@ -100,4 +101,22 @@ SELECT scheme, edges FROM band_edges
 WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
   AND level = {b(level)}::text
 ORDER BY scheme
+""")
+
+
+@dataclass(frozen=True)
+class ServiceBandEdgesRow:
+    lgsl: int
+    scheme: str
+    edges: str  # JSON list of upper bounds
+
+
+def band_edges_of(classification_id: str, lgsls: Sequence[int], level: str) -> Query:
+    """Several services' demand band edges at a level, per banding scheme, in one statement."""
+    b = Binds()
+    return b.query(f"""
+SELECT lgsl, scheme, edges FROM band_edges
+WHERE classification_id = {b(classification_id)}::text AND lgsl = ANY({b(list(lgsls))}::integer[])
+  AND level = {b(level)}::text
+ORDER BY lgsl, scheme
 """)

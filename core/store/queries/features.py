@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from core.store.queries.areas import NUTS_BELOW
 from core.store.sql import Binds, Dialects, Query
 
 PROPERTIES = (
@@ -83,7 +84,6 @@ def features(
     box = tuple(b(float(v)) for v in bbox) if bbox is not None else None
     parent_p = b(parent) if parent is not None else None
     limit_p, offset_p = b(limit), b(offset)
-    geometry = ", ST_AsGeoJSON(a.geom) AS geometry" if with_geometry else ""
 
     def text(backend: str) -> str:
         where = ""
@@ -100,15 +100,15 @@ def features(
         if parent_p is not None:
             where += f"""
     AND (a.parent_code = {parent_p}::text
-         OR (a.level LIKE 'nuts%' AND a.code LIKE {parent_p}::text || '_%')
+         OR ({NUTS_BELOW.format(p=parent_p)})
          OR EXISTS (SELECT 1 FROM area_link l WHERE l.child_level = a.level
                     AND l.child_code = a.code AND l.parent_code = {parent_p}::text))"""
-        return f"""
+        page = f"""
 SELECT f.*, COUNT(*) OVER () AS total
 FROM (
   SELECT DISTINCT ON (a.code) a.code, a.name, a.level, a.country, a.parent_code, p.households,
          p.classification_id, p.class_code, pc.name AS class_name, pc.colour, p.share, p.margin,
-         p.mixed, d.demand_index, d.band, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy{geometry}
+         p.mixed, d.demand_index, d.band, a.lon, a.lat, a.minx, a.miny, a.maxx, a.maxy
   FROM area a
   LEFT JOIN predominant p ON {in_list.for_backend(backend)} AND p.level = a.level AND p.code = a.code
        AND p.tier = {tier_p}::text
@@ -120,6 +120,15 @@ FROM (
 ) f
 ORDER BY f.code
 LIMIT {limit_p}::integer OFFSET {offset_p}::integer
+"""
+        if not with_geometry:
+            return page
+        # The page is chosen first; only its rows' outlines are written out as GeoJSON.
+        return f"""
+SELECT pg.*, ST_AsGeoJSON(g.geom) AS geometry
+FROM ({page}) pg
+JOIN area g ON g.level = pg.level AND g.code = pg.code
+ORDER BY pg.code
 """
 
     return b.query(_both(text))

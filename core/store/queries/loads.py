@@ -72,3 +72,11 @@ def service_owners(source_id: str) -> Query:
     """Services (LGSL codes) loaded by sources other than ``source_id``, with their source."""
     b = Binds()
     return b.query(f"SELECT lgsl, source_id FROM service WHERE source_id <> {b(source_id)}")
+
+
+def source_rows(source_id: str, tables: tuple[str, ...]) -> Query:
+    """Rows each of ``tables`` (names from the loaders' own list) holds for one source: table, rows."""
+    b = Binds()
+    sid = b(source_id)
+    parts = [f"SELECT '{t}' AS tbl, COUNT(*) AS n FROM {t} WHERE source_id = {sid}::text" for t in tables]
+    return b.query("\nUNION ALL\n".join(parts))

@@ -23,7 +23,7 @@ from core.channels import CHANNELS, normalise_channel
 from records.columns import Columns
 from records.gazetteer import LEVEL_PREFIXES, Gazetteer
 from records.report import LISTED, NOT_IN_LOOKUP, UNKNOWN_AREA, Rejection, Report
-from records.safety import safe_cell
+from records.safety import redact_postcode, safe_cell
 
 EARLIEST = dt.date(1990, 1, 1)
 MAX_COUNT = 1_000_000
@@ -402,4 +402,5 @@ def _record_rejections(
         field, text = REASONS[code]
         value = raw[code][int(i)].as_py() if code in raw else ""
         key = str(keys[code][i]) if code in keys else ""
-        report.listed.append(Rejection(int(row_numbers[i]), field, text, safe_cell(value), key))
+        shown = redact_postcode(value) if field == "postcode" else safe_cell(value)
+        report.listed.append(Rejection(int(row_numbers[i]), field, text, shown, key))

@@ -272,7 +272,7 @@ def bad_uploads(world: World) -> dict[str, tuple[bytes, int, str]]:
         "postcode outside the districts": (records(ten(world.outside[0])), 422, "rejected"),
         "formula cells": (
             records(
-                [('"=HYPERLINK(""http://x.invalid"",""click"")"', SERVICE, "web", "2025-02-01")] * 2
+                [(pc, SERVICE, '"=HYPERLINK(""http://x.invalid"",""click"")"', "2025-02-01")] * 2
                 + [(pc, "=1+2", "@SUM(A1)", "+2025-01-01")] * 2
             ),
             422,
@@ -361,6 +361,7 @@ def test_a_few_rejected_rows_are_reported_and_the_rest_taken(world: World) -> No
     report = taken.json()["report"]
     assert (report["rows_read"], report["rows_matched"], report["rows_rejected"]) == (30, 28, 2)
     assert [(r["row"], r["field"]) for r in report["rejected_rows"]] == [(30, "postcode"), (31, "date")]
+    assert report["rejected_rows"][0]["value"] == world.outside[1].split()[0] + " ***"  # never the postcode
     upload_id = taken.json()["upload_id"]
     rejected = world.client.get(
         f"/api/councils/{world.council}/uploads/{upload_id}/rejected.csv", headers=world.auth
@@ -375,9 +376,14 @@ def test_no_row_level_record_postcode_or_file_is_stored(world: World) -> None:
     refs = [f"CASE-{uuid.uuid4().hex[:10]}" for _ in range(6)]
     postcodes = [world.live[i][0] for i in (10, 11, 12)]
     rows = [(refs[i], postcodes[i % 3], SERVICE, "web", f"2025-10-{i + 1:02d}") for i in range(6)]
+    rejected = world.outside[2]  # a neighbour's postcode: rejected, and not kept in the report either
+    rows.append((f"CASE-{uuid.uuid4().hex[:10]}", rejected, SERVICE, "web", "2025-10-09"))
     body = records(rows, header="case_ref,postcode,service,channel,date\n")
-    answer = world.post(body)
+    answer = world.post(body, max_rejected=0.5)
     assert answer.status_code == 201, answer.text
+    assert answer.json()["report"]["rejected_rows"][0]["value"] == rejected.split()[0] + " ***"
+    postcodes.append(rejected)
+    refs.append(rows[-1][0])
     needles = refs + postcodes + [p.replace(" ", "") for p in postcodes] + [body.decode().splitlines()[1]]
     lookup_tables = {'"postcode"', "public.postcode"}  # the national lookup holds postcodes by design
     seen = 0

@@ -470,3 +470,22 @@ def test_two_racing_uploads_of_one_file_count_once(world: World, tmp_path: Path)
     assert sorted(outcomes) == ["Conflict", "taken"]
     after = world.snapshot()
     assert after[0] == before[0] + 1 and after[2] == before[2] + 4
+
+
+def test_a_multipart_body_needs_its_file_part_and_stays_within_the_limit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = f"/api/councils/{world.council}/uploads"
+    before = world.snapshot()
+    no_file = world.client.post(path, files={"other": ("x.csv", b"a,b\n", "text/csv")}, headers=world.auth)
+    assert no_file.status_code == 400 and "'file'" in no_file.json()["detail"]
+    settings = world.client.app.state.settings  # type: ignore[attr-defined]
+    monkeypatch.setattr(settings, "upload_max_bytes", 1000)
+    padded = world.client.post(
+        path,
+        files={"file": ("x.csv", records([(world.live[0][0], SERVICE, "web", "2025-01-01")]), "text/csv")},
+        data={"note": "x" * 200_000},
+        headers=world.auth,
+    )
+    assert padded.status_code == 413
+    assert world.snapshot() == before

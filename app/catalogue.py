@@ -38,6 +38,7 @@ class LevelExtent:
     level: str
     areas: int
     bbox: BBox | None
+    vintages: tuple[str, ...] = ()  # boundary vintages of its areas, oldest first
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,9 @@ class Catalogue:
 async def read_catalogue(store: Reader, version: str) -> Catalogue:
     """The catalogue of the store at ``version`` (four small queries)."""
     levels = {
-        r.level: LevelExtent(r.level, int(r.areas), _bbox(r))
+        r.level: LevelExtent(
+            r.level, int(r.areas), _bbox(r), tuple(v for v in (r.vintages or "").split(", ") if v)
+        )
         for r in await store.fetch_as(q.LevelExtentRow, q.level_extents())
     }
     by_level: dict[str, list[LevelClassification]] = {}

@@ -24,6 +24,8 @@ LEEDS = "https://raw.githubusercontent.com/North-UK/Microsimulation_case/6aced98
 OAC = "https://raw.githubusercontent.com/alexsingleton/LSOA_DZ_SDZ_Area_Classification/1d9890d88c125431fa5098c0d0058708c4e5ec28/data/"
 CENSUS = "https://raw.githubusercontent.com/alexsingleton/Census_2021_Output_Areas/fca63ca63767108fc5ffd33fdc962b8667dd27af/"
 EUROSTAT = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/{}?format=TSV"
+ONS_SERVICES = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+UK_GEOJSON = "https://github.com/martinjc/UK-GeoJSON/tree/88339000fc8711feb9c146d5cd7d145bf286350d/json/"
 CENSUS_TABLES = ("ts001", "ts017", "ts037", "ts038", "ts041", "ts045", "ts054")
 
 
@@ -100,6 +102,43 @@ def _gisco(id: str, title: str, scale: str, files: tuple[str, ...]) -> Source:
         licence="GISCO terms: free for non-commercial use; commercial use needs a EuroGeographics licence",
         attribution=GISCO_ATTRIBUTION,
         vintage="2021",
+    )
+
+
+def _national_2011(level: str, title: str, pattern: str, columns: str, vintage: str) -> Source:
+    """A level of the ONS 2011/2013 geography of England and Wales: one TopoJSON file per district."""
+    return Source(
+        f"ons-{level}-{vintage}-ew",
+        title,
+        "boundaries",
+        "uk-ew-boundaries-2011",
+        (pattern,),
+        origin=UK_GEOJSON,
+        columns=columns,
+        crs="OGC:CRS84 (declared on the TopoJSON object)",
+        licence=f"{OGL}; conversion CC BY 4.0 (Martin Chorley)",
+        attribution="Contains Ordnance Survey and Office for National Statistics data © Crown copyright and "
+        "database right",
+        vintage=vintage,
+    )
+
+
+def _ons_current(
+    id: str, title: str, service: str, columns: str, vintage: str, kind: str = "boundaries"
+) -> Source:
+    """A current national ONS set on the Open Geography portal (an ArcGIS feature service, served in
+    pages of at most 2,000 features: ``…/query?where=1%3D1&outFields=*&outSR=4326&f=geojson&resultOffset=N``)."""
+    return Source(
+        id,
+        title,
+        kind,
+        "ons-open-geography",
+        (f"{id}.geojson" if kind == "boundaries" else f"{id}.csv",),
+        origin=f"{ONS_SERVICES}{service}/FeatureServer/0",
+        columns=columns,
+        attribution="Source: Office for National Statistics licensed under the Open Government Licence v.3.0; "
+        "Contains OS data © Crown copyright and database right",
+        vintage=vintage,
     )
 
 
@@ -261,6 +300,80 @@ SOURCES: tuple[Source, ...] = (
         (),
         attribution=_LEEDS_ATTR,
         vintage="2017",
+    ),
+    _national_2011(
+        "oa",
+        "Output areas 2011, England and Wales (ONS generalised clipped)",
+        "oa/*/*.json",
+        "OA11CD, LAD11CD",
+        "2011",
+    ),
+    _national_2011(
+        "lsoa",
+        "Lower layer super output areas 2011, England and Wales (ONS generalised clipped)",
+        "lsoa/*/*.json",
+        "LSOA11CD, LSOA11NM",
+        "2011",
+    ),
+    _national_2011(
+        "ward",
+        "Electoral wards 2013, England and Wales (ONS generalised clipped)",
+        "ward/*/*.json",
+        "WD13CD, WD13CDO, WD13NM, WD13NMW",
+        "2013",
+    ),
+    _national_2011(
+        "lad",
+        "Local authority districts 2013, England and Wales (ONS generalised clipped)",
+        "lad/*.json",
+        "LAD13CD, LAD13CDO, LAD13NM, LAD13NMW",
+        "2013",
+    ),
+    Source(
+        "ew-hierarchy-spatial",
+        "Hierarchy by location where no lookup exists: OA → LSOA → ward → district → NUTS3 "
+        "(each area's point on surface in the parent holding it)",
+        "spatial",
+        "uk-ew-boundaries-2011",
+        (),
+        attribution="Contains Ordnance Survey and Office for National Statistics data © Crown copyright and "
+        "database right; © EuroGeographics for the administrative boundaries",
+    ),
+    _ons_current(
+        "ons-oa-2021-ew",
+        "Output Areas (December 2021) Boundaries EW BGC (ONS Open Geography portal)",
+        "Output_Areas_Dec_2021_Boundaries_Generalised_Clipped_EW_BGC_2022",
+        "OA21CD, LSOA21CD, LSOA21NM",
+        "2021",
+    ),
+    _ons_current(
+        "ons-lsoa-2021-ew",
+        "LSOA (December 2021) Boundaries EW BGC (ONS Open Geography portal)",
+        "LSOA_Dec_2021_Boundaries_Generalised_Clipped_EW_BGC_V2",
+        "LSOA21CD, LSOA21NM",
+        "2021",
+    ),
+    _ons_current(
+        "ons-ward-2023-uk",
+        "Wards (May 2023) Boundaries UK BGC (ONS Open Geography portal)",
+        "WD_MAY_2023_UK_BGC",
+        "WD23CD, WD23NM, WD23NMW",
+        "2023",
+    ),
+    _ons_current(
+        "ons-lad-2023-uk",
+        "Local Authority Districts (May 2023) Boundaries UK BGC (ONS Open Geography portal)",
+        "Local_Authority_Districts_May_2023_UK_BGC",
+        "LAD23CD, LAD23NM, LAD23NMW",
+        "2023",
+    ),
+    _ons_current(
+        "ons-lookup-oa11-oa21",
+        "OA (2011) to OA (2021) to Local Authority District (2022) exact-fit lookup, EW (ONS)",
+        "OA11_OA21_LAD22_EW_LU_Exact_fit_V3",
+        "OA11CD, OA21CD, CHNGIND, LAD22CD, LAD22NM",
+        "2021",
+        kind="lookup",
     ),
     Source(
         "oac2021",

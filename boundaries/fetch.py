@@ -92,7 +92,13 @@ def fetch_sources(
     try:
         for source in sources_for(name):
             if not source.downloads:
-                say(f"{source.id}: nothing to download (made from other sources when loaded)")
+                if source.files and source.origin:
+                    say(
+                        f"{source.id}: no single-file download; get it from {source.origin} "
+                        f"into {Path(data_dir) / source.folder}"
+                    )
+                else:
+                    say(f"{source.id}: nothing to download (made from other sources when loaded)")
                 continue
             for file, url in source.downloads.items():
                 target = Path(data_dir) / source.folder / file

@@ -15,9 +15,9 @@ import shapely
 
 from boundaries.errors import LoadError, name_some
 from boundaries.store import AREA_LEVELS
-from core import progress
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
+_POLYGON_IDS = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 
 
 def polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
@@ -35,15 +35,32 @@ def polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
+def polygonal_array(geoms: np.ndarray) -> np.ndarray:
+    """:func:`polygonal` over an array, vectorised: ``make_valid`` runs once on the invalid ones.
+
+    Only geometries that are still not a (Multi)Polygon after repair (collections holding
+    collapsed lines or points) go through the per-geometry path.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    kinds = shapely.get_type_id(geoms)
+    ok = np.isin(kinds, _POLYGON_IDS) & shapely.is_valid(geoms) & ~shapely.is_empty(geoms)
+    todo = np.flatnonzero(~ok)
+    if len(todo):
+        fixed = np.asarray(geoms[todo], dtype=object)
+        bad = ~shapely.is_valid(fixed) & ~shapely.is_missing(fixed)
+        if bad.any():
+            fixed[bad] = shapely.make_valid(fixed[bad], method="structure", keep_collapsed=False)
+        fixed_ok = np.isin(shapely.get_type_id(fixed), _POLYGON_IDS) & ~shapely.is_empty(fixed)
+        out[todo[fixed_ok]] = fixed[fixed_ok]
+        out[todo[~fixed_ok]] = [polygonal(g) for g in fixed[~fixed_ok]]
+    return out
+
+
 def valid_polygons(geoms: np.ndarray, codes: np.ndarray, file: object) -> np.ndarray:
     """Repair every geometry and keep its polygonal parts; areas left with none are refused."""
-    out = np.empty(len(geoms), dtype=object)
-    valid = shapely.is_valid(geoms)
-    kinds = shapely.get_type_id(geoms)
-    for i in progress.bar(range(len(geoms)), "repair geometry", total=len(geoms)):
-        g = geoms[i]
-        out[i] = g if valid[i] and kinds[i] in (3, 6) else polygonal(g)
-    empty = np.array([g is None or g.is_empty for g in out])
+    out = polygonal_array(geoms)
+    empty = shapely.is_missing(out) | shapely.is_empty(out)
     if empty.any():
         raise LoadError(file, f"no polygon left for area(s) {name_some(codes[empty])}")
     return out
@@ -57,8 +74,8 @@ def generalise(geoms_3857: np.ndarray, tolerance: float) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out = shapely.coverage_simplify(geoms_3857, tolerance)
-        out = np.array([polygonal(g) for g in out], dtype=object)
-        bad = np.array([g is None or g.is_empty for g in out])
+        out = polygonal_array(out)
+        bad = shapely.is_missing(out) | shapely.is_empty(out)
     except Exception:  # GEOS refuses some inputs; the per-geometry fallback always works
         out, bad = np.empty(len(geoms_3857), dtype=object), np.ones(len(geoms_3857), dtype=bool)
     if bad.any():
@@ -87,10 +104,9 @@ def area_rows(frame: gpd.GeoDataFrame, level: str, file: object = None) -> pd.Da
     geoms = valid_polygons(np.asarray(frame.geometry.to_numpy(), dtype=object), codes, file)
     src = gpd.GeoSeries(geoms, crs=frame.crs)
     g4326 = src.to_crs(4326).to_numpy() if not src.crs.equals(4326) else src.to_numpy()
-    g4326 = np.array([polygonal(g) for g in g4326], dtype=object)
-    g3857 = gpd.GeoSeries(g4326, crs=4326).to_crs(3857).to_numpy()
-    g3857 = np.array([polygonal(g) for g in g3857], dtype=object)
-    bad = np.array([g is None for g in g3857]) | np.array([g is None for g in g4326])
+    g4326 = polygonal_array(g4326)
+    g3857 = polygonal_array(gpd.GeoSeries(g4326, crs=4326).to_crs(3857).to_numpy())
+    bad = shapely.is_missing(g3857) | shapely.is_missing(g4326)
     if bad.any():
         raise LoadError(file, f"geometry lost in reprojection for area(s) {name_some(codes[bad])}")
     gen = generalise(g3857, AREA_LEVELS[level])

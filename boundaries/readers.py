@@ -22,6 +22,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from boundaries.errors import LoadError, LoadWarning, name_some
+from boundaries.topojson import is_topojson, topojson_crs
 
 SUFFIXES = {".geojson", ".json", ".topojson", ".gpkg", ".shp", ".zip", ".fgb"}
 _TEXT_JSON = {".geojson", ".json", ".topojson"}
@@ -257,6 +258,12 @@ def read_boundaries(
     path = check_file(path)
     parse_crs(path, crs)
     frame = read_table(path, layer)
+    if frame.crs is None and crs is None and is_topojson(path):
+        declared = topojson_crs(path, layer)
+        if declared is not None:
+            # CRS84 is EPSG:4326 with x = longitude, which is how every frame here is held
+            lonlat = declared.upper().endswith(("CRS84", "CRS:84"))
+            frame = frame.set_crs("EPSG:4326" if lonlat else parse_crs(path, declared))
     require_columns(path, frame.columns, {"code": code_col, "name": name_col, "parent": parent_col})
     for column in keep:
         require_columns(path, frame.columns, {"attribute": column})

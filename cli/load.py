@@ -176,6 +176,66 @@ def load_boundaries_command(
         _done(f"{level} areas", rows, source)
 
 
+@load_app.command("national-boundaries")
+def load_national_command(
+    level: str = typer.Argument(..., help="Area level of the files: oa, lsoa, ward or lad."),
+    files: list[str] = typer.Argument(
+        None, help="Files, folders or glob patterns (default: the level's files of uk-ew-boundaries-2011)."
+    ),
+    district: list[str] = typer.Option(
+        None, "--district", help="Only this district (its code, e.g. E08000009); repeatable."
+    ),
+    workers: int = typer.Option(None, help="Processes parsing files (default: one per core, at most 4)."),
+    source_id: str = SOURCE_ID,
+    vintage: str = VINTAGE,
+    title: str = typer.Option(None, help="Title recorded for a new source."),
+) -> None:
+    """One level of a national boundary set split into per-district files, in one transaction.
+
+    Areas that newer boundaries of the same level already cover (same code, or inside a
+    boundary of a newer vintage) are left out: load the regional sets first.
+    """
+    from boundaries.loaders.national import LAYOUTS, expand_paths, load_national_level
+
+    if level not in LAYOUTS:
+        raise typer.BadParameter(f"unknown level {level!r}; known: {', '.join(LAYOUTS)}", param_hint="LEVEL")
+    with _store() as (settings, writer):
+        default = f"ons-{level}-{'2011' if level in ('oa', 'lsoa') else '2013'}-ew"
+        paths = expand_paths(files) if files else []
+        source = _source(source_id, default, "boundaries", paths, vintage=vintage, title=title)
+        if not files:
+            paths = expand_paths([str(p) for p in source.paths(settings.data_dir)])
+        counts = load_national_level(
+            writer, paths, source, level=level, districts=tuple(district or ()), workers=workers
+        )
+        typer.echo(
+            f"read {counts['read']:,} {level} areas from {counts['files']:,} files; "
+            f"{counts['superseded']:,} left to newer or already loaded boundaries"
+        )
+        _done(f"{level} areas", counts["loaded"], source)
+
+
+@load_app.command("hierarchy")
+def load_hierarchy_command(
+    source_id: str = typer.Option(
+        "ew-hierarchy-spatial", "--source-id", help="Source id to record the links under."
+    ),
+) -> None:
+    """Links by location where no lookup exists: OA → LSOA → ward → district → NUTS3.
+
+    Run after the boundaries and lookups: areas that already have a parent keep it.
+    """
+    from boundaries.loaders.hierarchy import link_hierarchy
+
+    with _store() as (_, writer):
+        source = _source(source_id, source_id, "spatial", [])
+        report = link_hierarchy(writer, source)
+        for step, rows in report.linked.items():
+            missed = report.unplaced[step]
+            typer.echo(f"  {step:<12} {rows:>8,} linked" + (f", {missed:,} in no parent" if missed else ""))
+        _done("links", sum(report.linked.values()), source)
+
+
 @load_app.command("lookup")
 def load_lookup_command(
     file: Path = typer.Argument(None, help="Lookup CSV (default: the source's file in the data directory)."),

@@ -137,7 +137,8 @@ def uk_parents(links: pd.DataFrame, base_level: str = "oa") -> dict[str, pd.Seri
     """Base area → parent code at each UK level: direct lookups first, else through another level.
 
     An output area with a direct OA→ward link uses it; one with only OA→LSOA uses the LSOA's
-    ward, and so on, so every lookup loaded is used and none is counted twice.
+    ward, and so on, so every lookup loaded is used and none is counted twice. A 2021 output
+    area linked to the 2011 one holding it (``oa → oa``) takes that one's parents last.
     """
 
     def link(child: str, parent: str) -> pd.Series:
@@ -157,6 +158,12 @@ def uk_parents(links: pd.DataFrame, base_level: str = "oa") -> dict[str, pd.Seri
             chained = first.map(second).dropna()
             mapping = pd.concat([mapping, chained[~chained.index.isin(mapping.index)]])
         mapping = mapping[~mapping.index.duplicated()]
+        # a 2021 output area without a boundary of its own stands on the 2011 one holding it
+        # (exact-fit lookup, oa → oa): it takes that area's parents where it has none
+        older = link(base_level, base_level)
+        if not older.empty and not mapping.empty:
+            through = older.map(mapping).dropna()
+            mapping = pd.concat([mapping, through[~through.index.isin(mapping.index)]])
         if not mapping.empty:
             out[level] = mapping
     return out

@@ -239,7 +239,7 @@ def _classes(codes: list[str], name: str, cid: str = "c1") -> pd.DataFrame:
 
 def test_replace_of_a_keyed_table_leaves_exactly_the_new_rows(writer) -> None:
     """A reload drops keys the new rows lack, updates the rest, adds new ones, and leaves rows
-    outside its scope alone."""
+    outside its scope alone (the embedded store upserts here; PostGIS deletes and inserts)."""
     with writer.transaction() as tx:
         tx.insert_frame("profile_class", _classes(["a", "b", "c"], "old"))
         tx.insert_frame("profile_class", _classes(["a", "z"], "other", cid="c2"))
@@ -262,55 +262,3 @@ def test_replace_refuses_duplicate_keys_and_changes_nothing(writer) -> None:
         tx.replace("profile_class", _classes(["b", "b"], "new"), classification_id="c1")
     rows = writer.read_frame("SELECT code, name FROM profile_class")
     assert rows.values.tolist() == [["a", "old a"]]
-
-
-@pytest.fixture
-def bulk_rows_two(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every write of more than two rows takes the embedded store's bulk path."""
-    from core.store.duckdb_backend import DuckTransaction
-
-    monkeypatch.setattr(DuckTransaction, "BULK_ROWS", 2)
-
-
-def _keys(writer, table: str) -> list[str]:
-    from core.store import schema
-
-    if writer.backend == "postgis":
-        return [c.name for c in schema.metadata.tables[table].primary_key.columns]
-    rows = writer.read_frame(
-        "SELECT constraint_column_names AS cols FROM duckdb_constraints() "
-        f"WHERE table_name = '{table}' AND constraint_type = 'PRIMARY KEY'"
-    )
-    return list(rows["cols"].iloc[0]) if len(rows) else []
-
-
-def test_bulk_writes_keep_the_key_and_the_rows_outside_their_scope(writer, bulk_rows_two) -> None:
-    """A bulk reload (the key set aside and added back at commit on the embedded store) ends
-    with exactly the new rows, the other rows, and the key in place."""
-    with writer.transaction() as tx:
-        tx.insert_frame("profile_class", _classes(["a", "b", "c"], "old"))
-        tx.insert_frame("profile_class", _classes(["a", "z"], "other", cid="c2"))
-    with writer.transaction() as tx:
-        tx.delete_where("profile_class", classification_id="c1")
-        tx.insert_frame("profile_class", _classes(["b", "c", "d"], "new"))
-        tx.delete_where("profile_class", classification_id="c1", code="d")
-    rows = writer.read_frame("SELECT classification_id, code, name FROM profile_class ORDER BY 1, 2")
-    assert rows.values.tolist() == [
-        ["c1", "b", "new b"],
-        ["c1", "c", "new c"],
-        ["c2", "a", "other a"],
-        ["c2", "z", "other z"],
-    ]
-    assert sorted(_keys(writer, "profile_class")) == ["classification_id", "code"]
-
-
-def test_a_bulk_write_with_a_duplicate_key_fails_whole_and_names_it(writer, bulk_rows_two) -> None:
-    with writer.transaction() as tx:
-        tx.insert_frame("profile_class", _classes(["a", "b", "c"], "old"))
-    with pytest.raises(Exception, match=r"(?i)duplicate.*profile_class|profile_class.*duplicate"):
-        with writer.transaction() as tx:
-            tx.delete_where("profile_class", classification_id="c1")
-            tx.insert_frame("profile_class", _classes(["x", "y", "x"], "new"))
-    rows = writer.read_frame("SELECT code, name FROM profile_class ORDER BY code")
-    assert rows.values.tolist() == [["a", "old a"], ["b", "old b"], ["c", "old c"]]
-    assert sorted(_keys(writer, "profile_class")) == ["classification_id", "code"]

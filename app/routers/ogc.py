@@ -93,8 +93,10 @@ def _collection(base: str, level: str, extent: LevelExtent) -> dict[str, Any]:
     return {
         "id": level,
         "title": lv.label,
-        "description": f"{lv.label}: {extent.areas} areas with their predominant profile class. "
-        f"{attribution_for([level])}",
+        "description": f"{lv.label}: {extent.areas} areas with their predominant profile class"
+        + (f" ({', '.join(extent.vintages)} boundaries)" if extent.vintages else "")
+        + f". {attribution_for([level])}",
+        "vintages": list(extent.vintages),
         "attribution": attribution_for([level]),
         "itemType": "feature",
         "crs": [CRS84],

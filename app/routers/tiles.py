@@ -133,6 +133,7 @@ async def get_tilejson(
         "maxzoom": settings.max_zoom,
         "bounds": bounds,
         "center": _center(bounds),
+        "vintages": {lv: list(cat.levels[lv].vintages) for lv in tl.levels if lv in cat.levels},
         "vector_layers": [
             {
                 "id": tl.name,

@@ -1,4 +1,5 @@
-"""Area lookups (OA → LSOA → ward → LAD) from ONS-style CSV files, as ``area_link`` rows."""
+"""Area lookups (OA → LSOA → ward → LAD, and OA 2011 → OA 2021) from ONS-style CSV files, as
+``area_link`` rows."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import pandas as pd
 
 from boundaries.catalogue import Source
 from boundaries.errors import LoadError, name_some
-from boundaries.loaders.common import may_shrink, read_csv, write_source
+from boundaries.loaders.common import may_shrink, read_csv, require_filled, write_source
 from boundaries.store import AREA_LEVELS, check_link_conflicts
 from core.store import Transaction, Writer
+from core.store.queries import loads as q
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,83 @@ def insert_links(tx: Transaction, links: pd.DataFrame, source: Source, file: obj
     return tx.insert_frame("area_link", links)
 
 
+# the ONS "OA (2011) to OA (2021) to LAD (2022)" exact-fit lookup: one row per 2011/2021 pair
+EXACT_FIT = ("OA11CD", "OA21CD", "CHNGIND")
+EXACT_FIT_DISTRICT = ("LAD22CD", "LAD21CD", "LAD23CD")
+
+
+def is_exact_fit(columns: list[str] | pd.Index) -> bool:
+    """Whether a lookup has the OA 2011 → OA 2021 exact-fit layout (any letter case)."""
+    upper = {str(c).strip().upper() for c in columns}
+    return set(EXACT_FIT) <= upper
+
+
+def exact_fit_links(frame: pd.DataFrame, path: object) -> pd.DataFrame:
+    """Links of the exact-fit lookup: each 2021 OA to the 2011 OA holding it, and to its district.
+
+    ``oa → oa`` links carry 2021 codes as children and 2011 codes as parents, written only where
+    the code changed (``CHNGIND`` S split, M merged, X complex): the 2021 parts of a split OA
+    stand on the 2011 boundary that holds them. A 2021 OA made of several 2011 OAs (a merge) is
+    linked to the first of them, so it is placed once and counted once.
+    """
+    frame = frame.rename(columns={c: str(c).strip().upper() for c in frame.columns})
+    for col in EXACT_FIT:
+        frame[col] = frame[col].astype("string").str.strip()
+    require_filled(frame, ["OA11CD", "OA21CD"], path)
+    changed = frame[(frame["OA11CD"] != frame["OA21CD"]) & (frame["CHNGIND"].str.upper() != "U")]
+    first = changed.sort_values(["OA21CD", "OA11CD"]).drop_duplicates("OA21CD")
+    parts = [
+        pd.DataFrame(
+            {
+                "child_level": "oa",
+                "child_code": first["OA21CD"].to_numpy(),
+                "parent_level": "oa",
+                "parent_code": first["OA11CD"].to_numpy(),
+            }
+        )
+    ]
+    district = next((c for c in EXACT_FIT_DISTRICT if c in frame.columns), None)
+    if district:
+        pairs = frame[["OA21CD", district]].dropna().drop_duplicates()
+        split = pairs["OA21CD"][pairs["OA21CD"].duplicated()]
+        if not split.empty:
+            raise LoadError(
+                path, f"OA 2021 code(s) {name_some(split.unique())} have more than one {district}"
+            )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "child_level": "oa",
+                    "child_code": pairs["OA21CD"].to_numpy(),
+                    "parent_level": "lad",
+                    "parent_code": pairs[district].astype(str).str.strip().to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def load_exact_fit(writer: Writer, path: Path, source: Source) -> int:
+    """Load the OA 2011 → OA 2021 exact-fit lookup, replacing the source's earlier load.
+
+    Links other sources already hold (a regional OA → district lookup) keep their place; this
+    lookup fills in the rest.
+    """
+    frame = read_csv(path)
+    if not is_exact_fit(frame.columns):
+        raise LoadError(path, f"not the OA 2011 → OA 2021 layout: needs columns {', '.join(EXACT_FIT)}")
+    links = exact_fit_links(frame, path)
+
+    def write(tx: Transaction) -> int:
+        kept = []
+        for (child_level, parent_level), group in links.groupby(["child_level", "parent_level"]):
+            held = tx.fetch_frame(q.link_children_of_others(str(child_level), str(parent_level), source.id))
+            kept.append(group[~group["child_code"].isin(set(held["child_code"]))])
+        return insert_links(tx, pd.concat(kept, ignore_index=True), source, path)
+
+    return write_source(writer, source, path, write)
+
+
 def load_lookup(
     writer: Writer, path: Path, source: Source, specs: tuple[LinkSpec, ...] | list[LinkSpec] | None = None
 ) -> int:
@@ -113,6 +192,8 @@ def load_lookup(
     Number of links loaded.
     """
     specs = specs or PRESETS.get(source.id)
+    if not specs and is_exact_fit(read_csv(path).columns):
+        return load_exact_fit(writer, path, source)
     if not specs:
         raise LoadError(path, f"no column mapping for source {source.id!r}: give --link CHILD:COL=PARENT:COL")
     columns = list(dict.fromkeys(c for s in specs for c in (s.child_col, s.parent_col)))

@@ -22,8 +22,8 @@ from core.store import Transaction, Writer
 NEAREST_TOLERANCE_DEG = 0.002  # ~150 m: gaps between independently generalised boundaries
 
 
-def locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Index of the polygon holding each point (nearest within tolerance), -1 when none."""
+def locate(points: np.ndarray, polygons: np.ndarray, tolerance: float = NEAREST_TOLERANCE_DEG) -> np.ndarray:
+    """Index of the polygon holding each point (nearest within ``tolerance`` degrees), -1 when none."""
     tree = shapely.STRtree(polygons)
     found = np.full(len(points), -1, dtype=int)
     pt_idx, poly_idx = tree.query(points, predicate="within")
@@ -34,9 +34,7 @@ def locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     found[pt_idx[first]] = poly_idx[first]
     missing = np.flatnonzero(found < 0)
     if len(missing):
-        near_pt, near_poly = tree.query_nearest(
-            points[missing], max_distance=NEAREST_TOLERANCE_DEG, all_matches=False
-        )
+        near_pt, near_poly = tree.query_nearest(points[missing], max_distance=tolerance, all_matches=False)
         found[missing[near_pt]] = near_poly
     return found
 

@@ -147,6 +147,12 @@ class Transaction(abc.ABC):
         check_table(table)
         yield
 
+    def analyze(self, table: str) -> None:
+        """Refresh ``table``'s planner statistics after writes made in pieces (a no-op where the
+        engine keeps them itself, DuckDB); later statements of the same transaction, and the next
+        build, are then planned on the real row counts."""
+        check_table(table)
+
     def delete_where(self, table: str, **equals: Any) -> None:
         """Delete the rows of ``table`` whose columns equal the given values."""
         check_table(table)

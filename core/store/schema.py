@@ -599,18 +599,28 @@ def duckdb_type(column: Column) -> str:
     raise TypeError(f"no DuckDB type for {column.table.name}.{column.name} ({kind!r})")
 
 
-# Derived tables without a primary key on the embedded store: the build rewrites them whole from
-# keyed inputs, so their rows are unique by construction, and PostGIS (where every test run
-# builds them too) keeps their keys. Building the keys doubled the embedded build's write time
-# (bench/model.py: 5.3-6.4 s without, 8.1-11.5 s with, on a busy machine). Every other table
-# keeps its key on both backends; bulk writes set it aside and add it back at commit
-# (:class:`core.store.duckdb_backend.DuckTransaction`).
-# The workspace's ``service_count`` goes without its key too: the server writes and deletes an
-# upload's aggregates (hundreds of thousands of rows) inside a unit of work, where a keyed
-# delete row by row would outrun the statement timeout; each upload's cells are distinct by
-# construction (records.validate sums them per key) and PostGIS keeps the key.
+# Tables without a primary key on the embedded store. DuckDB keeps a key in an ART index that
+# deletes row by row: with keys, a national rebuild of the derived tables wrote 2.2-2.7 s instead
+# of 1.1-1.6 s into a new file, and replacing 240,000 keyed rows took 15 s (a reload of OAC 2021
+# 17.6 s instead of 3.3 s). These are the tables written in bulk: the derived ones, which the
+# build rewrites whole from keyed inputs, and ``area_class``, whose loader refuses duplicate area
+# codes (naming them) before it writes. PostGIS keeps every key, and every test run loads and
+# builds them there too, so a duplicate still fails a test. ``postcode`` too: its loader replaces
+# the whole lookup (2.7 million rows nationally) and keeps one row per postcode. And the
+# workspace's ``service_count``: the server writes and deletes an upload's aggregates (hundreds of
+# thousands of rows) inside a unit of work, where a keyed delete row by row would outrun the
+# statement timeout; an upload's cells are distinct by construction (summed per key).
 DUCKDB_UNKEYED = frozenset(
-    {"base_composition", "composition_area", "predominant_area", "demand_area", "tile_area", "service_count"}
+    {
+        "area_class",
+        "base_composition",
+        "composition_area",
+        "predominant_area",
+        "demand_area",
+        "tile_area",
+        "postcode",
+        "service_count",
+    }
 )
 
 
@@ -619,7 +629,7 @@ def duckdb_primary_key(table: Table) -> list[str]:
     return [] if table.name in DUCKDB_UNKEYED else [c.name for c in table.primary_key.columns]
 
 
-def duckdb_table_ddl(table: Table, keyed: bool = True) -> str:
+def duckdb_table_ddl(table: Table) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for DuckDB: columns, NOT NULL and the primary key.
 
     Secondary indexes are PostGIS's: DuckDB scans with zone maps, and an ART index per column
@@ -629,7 +639,7 @@ def duckdb_table_ddl(table: Table, keyed: bool = True) -> str:
         f"{c.name} {duckdb_type(c)}{'' if c.nullable and not c.primary_key else ' NOT NULL'}"
         for c in table.columns
     ]
-    if keyed and (key := duckdb_primary_key(table)):
+    if key := duckdb_primary_key(table):
         lines.append(f"PRIMARY KEY ({', '.join(key)})")
     for unique in sorted(table.constraints, key=lambda c: str(c.name)):
         if isinstance(unique, UniqueConstraint):

@@ -269,6 +269,24 @@ function syncForm() {
   $('d-band').value = s.band;
 }
 
+// Census output areas without a boundary are not on the map but stay in the totals: say how many
+// (in the chosen district when a lookup tells, else nationally).
+async function showUnplaced() {
+  const oa = (await ref.levels()).find((l) => l.level === 'oa');
+  const all = oa && oa.unplaced;
+  if (!all || !all.unplaced_areas) {
+    $('d-unplaced').textContent = '';
+    return;
+  }
+  const parent = state.get().parent;
+  const row = (all.by_district || []).find((d) => d.district === parent) || all;
+  const where = row === all ? 'in all' : `in ${parent}`;
+  const share = row.unplaced_share == null ? '' : ` (${(100 * row.unplaced_share).toFixed(1)} % of households)`;
+  $('d-unplaced').textContent = `Unplaced ${where}: ${fmt.count(row.unplaced_areas)} Census 2021 output areas `
+    + `with ${fmt.count(row.unplaced_households)} households${share} have no boundary loaded; `
+    + 'they are counted in totals through their district where a lookup tells it, but not drawn.';
+}
+
 async function initForm() {
   try {
     const [levels, services] = await Promise.all([ref.levels(), ref.modelledServices()]);
@@ -284,6 +302,7 @@ async function initForm() {
     status.showError(err.message);
   }
   syncForm();
+  showUnplaced().catch(() => {});
   $('data-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const boxes = [...document.querySelectorAll('#d-services input')];
@@ -295,6 +314,7 @@ async function initForm() {
     state.set({ level: $('d-level').value, parent: $('d-parent').value.trim(),
       services: ticked.length === boxes.length ? '' : ticked.join(','), sort: '', dir: 'asc' });
     load();
+    showUnplaced().catch(() => {});
   });
   const parentOptions = debounce(async () => {
     const text = $('d-parent').value.trim();

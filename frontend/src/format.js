@@ -36,3 +36,6 @@ export const BANDS = ['high', 'medium', 'low'];
 // Sequential, colour-blind safe; the darkest band is the highest demand.
 export const BAND_COLOURS = Object.freeze({ high: '#b30000', medium: '#fc8d59', low: '#fee8c8' });
 export const NO_DATA = '#d9d9d9';
+// output areas of an older vintage with no Census 2021 record (the tiles' class_name, no class code)
+export const BOUNDARY_CHANGED = 'no 2021 data: boundary changed';
+export const CHANGED_FILL = '#f7f7f7';

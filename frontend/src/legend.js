@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import * as state from './state.js';
 import { $, h, swatch } from './dom.js';
-import { BANDS, BAND_COLOURS, NO_DATA, bandRanges } from './format.js';
+import { BANDS, BAND_COLOURS, CHANGED_FILL, NO_DATA, bandRanges } from './format.js';
 import * as ref from './refdata.js';
 
 function legendParams(s, z) {
@@ -33,7 +33,7 @@ export async function renderLegend(z, drawnAt, currentZoom, layerName = 'auto') 
     legend = null;
   }
   if (z !== currentZoom()) return; // the map moved on meanwhile
-  const levelNames = await Promise.all([...seen.levels].map((lv) => ref.levelLabel(lv)));
+  const levelNames = await Promise.all([...seen.levels].map((lv) => ref.levelLabel(lv, { vintages: true })));
   const levelText = levelNames.length ? `Areas shown: ${levelNames.join(', ')}.` : 'No areas drawn in view.';
   const foot = [h('p', { class: 'legend-sub' }, levelText)];
   if (legend && legend.attribution) foot.push(h('p', { class: 'legend-sub' }, legend.attribution));
@@ -68,6 +68,9 @@ export async function renderLegend(z, drawnAt, currentZoom, layerName = 'auto') 
   );
   if (seen.unclassified) {
     items.push(h('li', { dataset: { code: 'none' } }, swatch(NO_DATA), h('span', {}, 'Not classified (no data loaded)')));
+  }
+  if (seen.changed) {
+    items.push(h('li', { dataset: { code: 'changed' } }, swatch(CHANGED_FILL), h('span', {}, 'No 2021 data: boundary changed')));
   }
   if (seen.mixed) {
     items.push(h('li', { dataset: { code: 'mixed' } }, swatch('#777777', { pattern: true }),

@@ -8,7 +8,7 @@ import * as api from './api.js';
 import * as state from './state.js';
 import * as status from './status.js';
 import { $, h } from './dom.js';
-import { BAND_COLOURS, NO_DATA } from './format.js';
+import { BAND_COLOURS, BOUNDARY_CHANGED, CHANGED_FILL, NO_DATA } from './format.js';
 import { renderLegend as drawLegend } from './legend.js';
 import { initThemeControls } from './theme.js';
 import { config } from './config.js';
@@ -67,7 +67,8 @@ function record(into, p, z) {
   // keyed by code and name: two classifications (say OAC 2011 and 2021) share codes like "1"
   if (p.class_code) seen.classes.set(`${p.class_code}|${p.class_name}`, { code: p.class_code, name: p.class_name, colour: p.colour });
   if (isMixed(p)) seen.mixed = true;
-  if (!p.class_code) seen.unclassified = true;
+  if (!p.class_code && p.class_name === BOUNDARY_CHANGED) seen.changed = true;
+  else if (!p.class_code) seen.unclassified = true;
   seen.bands.add(p.band || 'none');
 }
 
@@ -77,6 +78,10 @@ function baseStyle(p, z) {
   if (s.theme === 'service' && s.service) {
     const fill = BAND_COLOURS[p.band] || NO_DATA;
     return { fill: true, fillColor: fill, fillOpacity: 1, color: '#ffffff', weight, opacity: 0.9 };
+  }
+  if (!p.class_code && p.class_name === BOUNDARY_CHANGED) {
+    // an older output area the Census 2021 does not know: its own style, never a class colour
+    return { fill: true, fillColor: CHANGED_FILL, fillOpacity: 1, color: '#7a7a7a', weight, opacity: 0.9, dashArray: '3 3' };
   }
   const colour = p.colour || NO_DATA;
   if (isMixed(p)) {

@@ -84,7 +84,7 @@ function render(area, demand, similar, levelLabel) {
     h('h2', { id: 'panel-title', class: 'panel-title' }, area.name || area.code),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Code'), h('dd', { class: 'area-code' }, area.code),
-      h('dt', {}, 'Level'), h('dd', { class: 'area-level' }, levelLabel),
+      h('dt', {}, 'Level'), h('dd', { class: 'area-level' }, area.vintage ? `${levelLabel} (${area.vintage} boundaries)` : levelLabel),
       h('dt', {}, basis), h('dd', { class: 'area-households' }, fmt.count(area.households)),
     ),
   ];

@@ -6,10 +6,12 @@ export function levels() {
   return api.get('/api/levels', {}, { cached: true });
 }
 
-export async function levelLabel(level) {
+// "Electoral ward", or with { vintages: true } "Electoral ward (2013, 2023 boundaries)".
+export async function levelLabel(level, { vintages = false } = {}) {
   try {
     const found = (await levels()).find((l) => l.level === level);
-    return found ? found.label : level;
+    if (!found) return level;
+    return vintages && found.vintages && found.vintages.length ? `${found.label} (${found.vintages.join(', ')} boundaries)` : found.label;
   } catch {
     return level;
   }

@@ -84,15 +84,28 @@ class ParentRow:
 
 
 def parents(level: str, code: str) -> Query:
-    """An area's parents: from the lookups, plus the NUTS regions its code starts with."""
+    """An area's parents: from the lookups, the NUTS regions its code starts with, and for UK
+    areas the NUTS regions of the NUTS3 region its district (or itself) is linked to."""
     b = Binds()
     lv, c = b(level), b(code)
     return b.query(f"""
+WITH nuts3 AS (
+  SELECT l.parent_code AS code FROM area_link l
+  WHERE l.child_level = {lv}::text AND l.child_code = {c}::text AND l.parent_level = 'nuts3'
+  UNION
+  SELECT n.parent_code FROM area_link l
+  JOIN area_link n ON n.child_level = 'lad' AND n.child_code = l.parent_code AND n.parent_level = 'nuts3'
+  WHERE l.child_level = {lv}::text AND l.child_code = {c}::text AND l.parent_level = 'lad'
+)
 SELECT p.level, p.code, p.name, lv.rank
 FROM area_link l
 JOIN area p ON p.level = l.parent_level AND p.code = l.parent_code
 JOIN area_level lv ON lv.level = p.level
 WHERE l.child_level = {lv}::text AND l.child_code = {c}::text
+UNION
+SELECT p.level, p.code, p.name, lv.rank
+FROM nuts3 n JOIN area p ON p.level LIKE 'nuts%' AND n.code LIKE p.code || '%'
+JOIN area_level lv ON lv.level = p.level
 UNION
 SELECT p.level, p.code, p.name, lv.rank
 FROM area p JOIN area_level lv ON lv.level = p.level

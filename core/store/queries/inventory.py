@@ -21,12 +21,13 @@ class LevelExtentRow:
     miny: float | None
     maxx: float | None
     maxy: float | None
+    vintages: str | None = None  # boundary vintages, "2011, 2021"
 
 
 def level_extents() -> Query:
     return Query("""
 SELECT level, COUNT(*) AS areas, MIN(minx) AS minx, MIN(miny) AS miny, MAX(maxx) AS maxx,
-       MAX(maxy) AS maxy
+       MAX(maxy) AS maxy, string_agg(DISTINCT vintage, ', ' ORDER BY vintage) AS vintages
 FROM area GROUP BY level
 """)
 

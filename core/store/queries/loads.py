@@ -80,3 +80,21 @@ def source_rows(source_id: str, tables: tuple[str, ...]) -> Query:
     sid = b(source_id)
     parts = [f"SELECT '{t}' AS tbl, COUNT(*) AS n FROM {t} WHERE source_id = {sid}::text" for t in tables]
     return b.query("\nUNION ALL\n".join(parts))
+
+
+def areas_of_others(level: str, source_id: str) -> Query:
+    """Areas of a level held by other sources: code, source, vintage and EPSG:4326 outline (WKB)."""
+    b = Binds()
+    return b.query(
+        "SELECT code, source_id, vintage, ST_AsBinary(geom) AS wkb FROM area "
+        f"WHERE level = {b(level)} AND source_id <> {b(source_id)} ORDER BY code"
+    )
+
+
+def link_children_of_others(child_level: str, parent_level: str, source_id: str) -> Query:
+    """Child codes already linked from ``child_level`` to ``parent_level`` by other sources."""
+    b = Binds()
+    return b.query(
+        f"SELECT DISTINCT child_code FROM area_link WHERE child_level = {b(child_level)} "
+        f"AND parent_level = {b(parent_level)} AND source_id <> {b(source_id)}"
+    )

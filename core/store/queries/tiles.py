@@ -44,6 +44,11 @@ def band_geometry(level: str, band: int) -> str:
     return f"ST_Multi(ST_SimplifyPreserveTopology(a.{source}, {tolerance!r}))"
 
 
+# An output area of an older vintage that the Census 2021 does not know (its code changed in 2021):
+# no class, never one, but this name so the map can draw it in a style of its own.
+BOUNDARY_CHANGED = "no 2021 data: boundary changed"
+CENSUS_HOUSEHOLDS = "ts0410001"
+
 CLEAR_TILE_AREAS = "DELETE FROM tile_area"
 AREA_LEVELS = "SELECT DISTINCT level FROM area"
 COUNT_TILE_AREAS = "SELECT count(*) AS n FROM tile_area"
@@ -56,11 +61,18 @@ def insert_tile_areas(level: str, band: int, classification_id: str, tier: str) 
     if level not in BY_NAME or band not in TILE_BANDS:
         raise ValueError(f"bad tile level/band {level!r}/{band!r}")
     b = Binds()
+    class_name = "pc.name"
+    if level == "oa":  # only output areas have Census 2021 records to miss
+        var = b(CENSUS_HOUSEHOLDS)
+        class_name = f"""CASE WHEN p.class_code IS NULL
+            AND EXISTS (SELECT 1 FROM census_value c WHERE c.variable = {var}::text)
+            AND NOT EXISTS (SELECT 1 FROM census_value c WHERE c.variable = {var}::text AND c.area_code = a.code)
+            THEN {b(BOUNDARY_CHANGED)}::text ELSE pc.name END"""
     return b.query(f"""
 INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_code,
                        class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
 SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_code,
-       pc.name, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
+       {class_name}, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
        {band_geometry(level, band)}
 FROM area a
 LEFT JOIN predominant p ON p.classification_id = {b(classification_id)} AND p.level = a.level

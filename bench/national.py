@@ -1,0 +1,127 @@
+"""The national load and build: every level of England and Wales loaded, linked, modelled and
+the tile serving table written, timed step by step, with peak memory.
+
+The demo sources are loaded first (the current Greater Manchester and Trafford boundaries win
+over the national 2011/2013 set), then the four national levels, the hierarchy by location and
+``insight build all``. DuckDB loads into a new temporary file; PostGIS into a new database created
+from an admin URL (``--pg-url`` or ``INSIGHT_TEST_PG_URL``) and dropped afterwards. Usage::
+
+    INSIGHT_DATA_DIR=/path/to/data python bench/national.py --backend duckdb [--district E06000001 ...]
+
+``--district`` limits the national levels to some districts (a quick check of the script).
+The ``tile_area`` step is also timed on its own after the build, in a transaction of its own:
+a large gap between the two would point at planner statistics again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from boundaries.catalogue import get_source
+from boundaries.demo import load_demo_sources
+from boundaries.loaders.hierarchy import link_hierarchy
+from boundaries.loaders.national import expand_paths, load_national_level
+from core.settings import Settings
+from core.store import open_writer
+from core.store.scratch import create_database, drop_database
+from derive.pipeline import build_all
+from derive.serving import write_tile_areas
+
+NATIONAL = (
+    ("lad", "ons-lad-2013-ew"),
+    ("ward", "ons-ward-2013-ew"),
+    ("lsoa", "ons-lsoa-2011-ew"),
+    ("oa", "ons-oa-2011-ew"),
+)
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process and of its finished children (parsing workers), MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def timed(label: str, step: Callable[[], object], rows: dict[str, float]) -> object:
+    start = time.perf_counter()
+    out = step()
+    rows[label] = time.perf_counter() - start
+    print(
+        f"{label:34s} {rows[label]:8.1f} s   peak {peak_mb():8.0f} MB   {out if out is not None else ''}",
+        flush=True,
+    )
+    return out
+
+
+def bench(
+    backend: str, url: str, data_dir: Path, districts: tuple[str, ...], workers: int | None
+) -> dict[str, float]:
+    rows: dict[str, float] = {}
+    settings = Settings(database_url=url, data_dir=data_dir)
+    with open_writer(settings) as writer:
+        timed("demo sources", lambda: load_demo_sources(writer, data_dir), rows)
+        national = 0.0
+        for level, source_id in NATIONAL:
+            source = get_source(source_id)
+            paths = expand_paths([str(p) for p in source.paths(data_dir)])
+            timed(
+                f"national {level}",
+                lambda s=source, p=paths, lv=level: load_national_level(
+                    writer, p, s, level=lv, districts=districts, workers=workers
+                ),
+                rows,
+            )
+            national += rows[f"national {level}"]
+        timed(
+            "hierarchy by location",
+            lambda: link_hierarchy(writer, get_source("ew-hierarchy-spatial")).linked,
+            rows,
+        )
+        timed("build all (incl. tile_area)", lambda: build_all(writer, settings).seconds, rows)
+
+        def tiles_alone() -> int:
+            with writer.transaction() as tx:
+                return write_tile_areas(tx)
+
+        timed("tile_area alone (own transaction)", tiles_alone, rows)
+    total = national + rows["hierarchy by location"] + rows["build all (incl. tile_area)"]
+    print(
+        f"{backend}: national load + link + build {total:.1f} s, peak memory {peak_mb():.0f} MB", flush=True
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-url", default=os.environ.get("INSIGHT_TEST_PG_URL"), help="PostGIS admin URL")
+    parser.add_argument("--data-dir", default=os.environ.get("INSIGHT_DATA_DIR", "../shared/data"))
+    parser.add_argument("--backend", choices=["duckdb", "postgis"], default="duckdb")
+    parser.add_argument("--district", action="append", default=[], help="only this district (repeatable)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="parsing processes (default: per core, max 4)"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("INSIGHT_PROGRESS", "0")
+    data_dir = Path(args.data_dir).resolve()
+    districts = tuple(args.district)
+    if args.backend == "duckdb":
+        with tempfile.TemporaryDirectory() as tmp:
+            bench("duckdb", f"duckdb:///{Path(tmp) / 'national.duckdb'}", data_dir, districts, args.workers)
+        return
+    if not args.pg_url:
+        parser.error("PostGIS needs --pg-url or INSIGHT_TEST_PG_URL (an admin URL)")
+    name, url = create_database(args.pg_url, "insight_national")
+    try:
+        bench("postgis", url, data_dir, districts, args.workers)
+    finally:
+        drop_database(args.pg_url, name)
+
+
+if __name__ == "__main__":
+    main()

@@ -103,6 +103,12 @@ async def config(settings: SettingsDep) -> JSONResponse:
     return JSONResponse(page_config(settings), headers={"Cache-Control": OWN_CACHE})
 
 
+@router.get("/council")
+async def council_page() -> FileResponse:
+    """The council workspace page (its data comes from the token-protected API)."""
+    return _file(FRONTEND, "council.html", OWN_CACHE)
+
+
 @router.get("/static/{path:path}")
 async def static(path: str) -> FileResponse:
     return _file(SOURCE, path, OWN_CACHE)

@@ -9,6 +9,7 @@ Each reader carries its source as ``reader.tiles``.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,12 +61,34 @@ class DrawnTile:
     capped: bool
 
 
+@dataclass(frozen=True)
+class AreaValues:
+    """Values worked out per area outside the database (a council's take-up), to draw as
+    feature properties: ``numbers`` and ``texts`` map a property name (an identifier, written
+    into the statement) to one value per code, in ``codes`` order. Only these areas are drawn."""
+
+    codes: tuple[str, ...]
+    numbers: dict[str, tuple[float | None, ...]]
+    texts: dict[str, tuple[str | None, ...]]
+
+    def __post_init__(self) -> None:
+        for name, column in (*self.numbers.items(), *self.texts.items()):
+            if not name.isidentifier() or name in ("code", "name", "geom"):
+                raise ValueError(f"bad property name {name!r}")
+            if len(column) != len(self.codes):
+                raise ValueError(f"property {name!r} has {len(column)} values for {len(self.codes)} areas")
+
+
 class TileSource(abc.ABC):
     """Draws tiles (as maplibre/martin's ``Source``): one per backend, attached to its reader."""
 
     @abc.abstractmethod
     async def tile(self, query: TileQuery) -> DrawnTile:
         """The tile of a validated request."""
+
+    async def values_tile(self, query: TileQuery, values: AreaValues) -> DrawnTile:
+        """A tile of the areas in ``values`` (of ``query.level``), their values as properties."""
+        raise NotImplementedError(f"{type(self).__name__} draws no area values")
 
 
 class SqlTileSource(TileSource):
@@ -83,12 +106,22 @@ class SqlTileSource(TileSource):
     def statement(self, query: TileQuery, keep: int) -> Query:
         """The tile statement of a request, keeping at most ``keep`` areas."""
 
+    @abc.abstractmethod
+    def values_statement(self, query: TileQuery, keep: int, values: AreaValues) -> Query:
+        """The statement of a tile of given area values, keeping at most ``keep`` areas."""
+
     async def tile(self, query: TileQuery) -> DrawnTile:
+        return await self._draw(query, lambda keep: self.statement(query, keep))
+
+    async def values_tile(self, query: TileQuery, values: AreaValues) -> DrawnTile:
+        return await self._draw(query, lambda keep: self.values_statement(query, keep, values))
+
+    async def _draw(self, query: TileQuery, statement: Callable[[int], Query]) -> DrawnTile:
         cap = query.max_features
-        row = await self.reader.fetchrow(self.statement(query, cap + 1))
+        row = await self.reader.fetchrow(statement(cap + 1))
         capped = row is not None and int(row["candidates"]) > cap
         if capped:
-            row = await self.reader.fetchrow(self.statement(query, cap))
+            row = await self.reader.fetchrow(statement(cap))
         features = int(row["features"]) if row else 0
         body = bytes(row["tile"] or b"") if row is not None and features else b""
         return DrawnTile(body, features, capped)

@@ -10,7 +10,7 @@ z/x/y. The layer, level and band come from the start-up catalogue (checked by
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
-from core.store.tile_source import SqlTileSource, TileQuery
+from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column, tile_lonlat_bounds
 
 _PAD = BUFFER / EXTENT + 1e-6  # tile widths added each side: the buffer, and a hair for rounding
@@ -94,8 +94,38 @@ WITH feat AS (
     return b.query(sql)
 
 
+def values_tile(q: TileQuery, keep: int, values: AreaValues) -> Query:
+    """A tile of given areas of a level, their values bound as lists and unnested side by side."""
+    b = Binds()
+    envelope = _envelope(b, q)
+    column = geometry_column(q.level, q.z)
+    columns = [f"unnest({b(list(values.codes))}::VARCHAR[]) AS code"]
+    names = []
+    for name, column_values in values.numbers.items():
+        columns.append(f"unnest({b(list(column_values))}::DOUBLE[]) AS {name}")
+        names.append(name)
+    for name, texts in values.texts.items():
+        columns.append(f"unnest({b(list(texts))}::VARCHAR[]) AS {name}")
+        names.append(name)
+    props = "".join(f", v.{n}" for n in names)
+    sql = f"""
+WITH v AS (SELECT {", ".join(columns)}),
+feat AS (
+  SELECT a.code, a.name{props},
+         ST_AsMVTGeom(a.{column}, {envelope}, {EXTENT}, {BUFFER}, true) AS geom
+  FROM area a
+  JOIN v ON v.code = a.code
+  WHERE a.level = '{q.level}' AND {_bounds(b, q)}
+),
+{_kept(q, b, keep)}"""
+    return b.query(sql)
+
+
 class DuckTileSource(SqlTileSource):
     """Tiles drawn by DuckDB's spatial extension, off the event loop through the reader."""
+
+    def values_statement(self, query: TileQuery, keep: int, values: AreaValues) -> Query:
+        return values_tile(query, keep, values)
 
     def statement(self, query: TileQuery, keep: int) -> Query:
         if query.serving_band is not None:

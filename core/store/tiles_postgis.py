@@ -12,7 +12,7 @@ every value is bound.
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
-from core.store.tile_source import SqlTileSource, TileQuery
+from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column
 
 _CLASS_COLUMNS = "s.code, s.name, s.level, s.households, s.class_code, pc.name AS class_name, pc.colour, s.share, s.margin, s.mixed"
@@ -109,8 +109,45 @@ FROM (
     return b.query(sql)
 
 
+def values_tile(q: TileQuery, keep: int, values: AreaValues) -> Query:
+    """A tile of given areas of a level, their values bound as arrays and unnested."""
+    b = Binds()
+    env = _envelope(b, q)
+    column = geometry_column(q.level, q.z)
+    codes = b(list(values.codes))
+    arrays = [f"{codes}::text[]"]
+    names = ["code"]
+    for name, column_values in values.numbers.items():
+        arrays.append(f"{b(list(column_values))}::double precision[]")
+        names.append(name)
+    for name, texts in values.texts.items():
+        arrays.append(f"{b(list(texts))}::text[]")
+        names.append(name)
+    props = "".join(f", v.{n}" for n in names[1:])
+    sql = f"""
+{env},
+v AS (SELECT * FROM unnest({", ".join(arrays)}) AS v({", ".join(names)}))
+SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+FROM (
+  SELECT s.code, s.name{props}, ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
+  FROM (
+    SELECT a.code, a.name, a.{column} AS g
+    FROM area a CROSS JOIN env
+    WHERE a.level = '{q.level}' AND a.code = ANY({codes}::text[]) AND {_near(f"a.{column}")}
+    LIMIT {b(keep)}::integer
+  ) s
+  JOIN v ON v.code = s.code
+  CROSS JOIN env
+) t
+"""
+    return b.query(sql)
+
+
 class PostgisTileSource(SqlTileSource):
     """Tiles drawn by PostGIS (``ST_AsMVT``) through the reader's pool."""
+
+    def values_statement(self, query: TileQuery, keep: int, values: AreaValues) -> Query:
+        return values_tile(query, keep, values)
 
     def statement(self, query: TileQuery, keep: int) -> Query:
         if query.serving_band is not None:

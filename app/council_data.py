@@ -1,0 +1,167 @@
+"""What the council workspace's answers share: the council, its areas and bases, the counts.
+
+Counting: a council's "customers" are the contacts in its uploaded records (a record's count,
+1 when none was given); output-area records go whole to their class, LSOA and ward records are
+apportioned by the area's households per class (see :mod:`core.store.queries.profiles`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from core.errors import BadRequest, NotFound
+from core.store import Reader
+from core.store.queries import profiles as q
+from records.access import Council
+
+EW_PREFIXES = ("E", "W")
+AREA_LEVELS = ("lad", "ward", "lsoa", "oa")
+TAKEUP_LEVELS = ("oa", "lsoa", "ward")
+# record levels that can be placed in an area of each level
+PLACEABLE = {"oa": ("oa",), "lsoa": ("oa", "lsoa"), "ward": ("oa", "lsoa", "ward"), "lad": q.RECORD_LEVELS}
+SUPPRESSION_NOTE = (
+    "Counts of 1 to 5 are suppressed, and one more cell wherever a shown total would reveal a "
+    "suppressed one; shares, rates and indices built on a suppressed count are suppressed with it."
+)
+APPORTION_NOTE = (
+    "Customers are contacts in the uploaded records; output-area records count whole in their "
+    "class, LSOA and ward records are apportioned by the area's households per class."
+)
+BASE_SOURCE = "Census 2021 households (TS041) by profile class"
+
+
+@dataclass(frozen=True)
+class CouncilRef:
+    """The council a request is for: its id, name and districts (LAD codes)."""
+
+    council_id: str
+    name: str
+    districts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, council: Council) -> CouncilRef:
+        """From the council of an authenticated caller."""
+        return cls(council.council_id, council.name, tuple(council.district_codes))
+
+
+@dataclass(frozen=True)
+class Area:
+    """A base or customer area: one area of a level, a council's districts, or England and Wales."""
+
+    kind: str  # districts | ew | area
+    label: str
+    level: str | None
+    codes: tuple[str, ...]
+
+    def doc(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "level": self.level, "codes": list(self.codes)}
+
+
+def _parse_area_code(text: str) -> tuple[str, str]:
+    level, sep, code = text.partition(":")
+    level, code = level.strip().lower(), code.strip().upper()
+    if not sep or level not in AREA_LEVELS or not code:
+        raise BadRequest(f"area {text!r} must be LEVEL:CODE with LEVEL one of {', '.join(AREA_LEVELS)}")
+    return level, code
+
+
+async def _named_area(store: Reader, text: str) -> Area:
+    level, code = _parse_area_code(text)
+    row = await store.fetchrow(q.area_of(level, code))
+    if row is None:
+        raise NotFound(f"no {level} area {code!r}")
+    return Area("area", f"{row['name'] or code} ({code})", level, (code,))
+
+
+def districts_area(council: CouncilRef) -> Area:
+    return Area("districts", f"{council.name}'s districts", "lad", council.districts)
+
+
+async def resolve_base(store: Reader, council: CouncilRef, base: str | None) -> Area:
+    """``districts`` (default), ``ew`` (England and Wales) or ``LEVEL:CODE``."""
+    if base is None or base.strip().lower() in ("", "districts"):
+        return districts_area(council)
+    if base.strip().lower() == "ew":
+        return Area("ew", "England and Wales", None, ())
+    return await _named_area(store, base)
+
+
+async def resolve_customer_area(store: Reader, council: CouncilRef, area: str | None) -> Area:
+    """Whose records count: the council's districts (default) or ``LEVEL:CODE``."""
+    if area is None or area.strip().lower() in ("", "districts"):
+        return districts_area(council)
+    return await _named_area(store, area)
+
+
+async def service_label(store: Reader, lgsl: int | None) -> dict[str, Any] | None:
+    if lgsl is None:
+        return None
+    label = await store.fetchval(q.service_label(lgsl))
+    return {"lgsl": lgsl, "label": label}
+
+
+async def source_doc(store: Reader, council: CouncilRef, lgsl: int | None) -> dict[str, Any]:
+    """Where the counts come from: how many uploads, whether any is synthetic, their dates."""
+    rows = await store.fetch_as(q.UploadSummaryRow, q.upload_summary(council.council_id, lgsl))
+    s = rows[0] if rows else q.UploadSummaryRow(0, 0, None, None)
+    synthetic = int(s.synthetic or 0) > 0
+    kind = "synthetic uploads" if synthetic and s.synthetic == s.uploads else "council uploads"
+    if synthetic and s.synthetic != s.uploads:
+        kind = "council uploads, some synthetic"
+    return {
+        "customers": f"{council.name}: {kind}",
+        "uploads": int(s.uploads or 0),
+        "synthetic": synthetic,
+        "date_from": s.date_from.isoformat() if s.date_from else None,
+        "date_to": s.date_to.isoformat() if s.date_to else None,
+        "base": BASE_SOURCE,
+        "note": APPORTION_NOTE,
+    }
+
+
+def rounded(value: Any, digits: int = 4) -> float | None:
+    if value is None:
+        return None
+    f = float(value)
+    return round(f, digits) if math.isfinite(f) else None
+
+
+async def base_counts(store: Reader, classification_id: str, tier: str, base: Area) -> pd.Series:
+    if base.kind == "ew":
+        query = q.base_by_class_national(classification_id=classification_id, tier=tier, prefixes=EW_PREFIXES)
+    else:
+        assert base.level is not None
+        query = q.base_by_class(
+            classification_id=classification_id, tier=tier, level=base.level, codes=base.codes
+        )
+    rows = await store.fetch_as(q.ClassCountRow, query)
+    return pd.Series({r.class_code: float(r.value) for r in rows}, dtype=float)
+
+
+async def customer_counts(
+    store: Reader,
+    council: CouncilRef,
+    lgsl: int | None,
+    classification_id: str,
+    tier: str,
+    area: Area,
+    record_levels: tuple[str, ...] | None = None,
+) -> pd.Series:
+    assert area.level is not None
+    rows = await store.fetch_as(
+        q.ClassCountRow,
+        q.customers_by_class(
+            council_id=council.council_id,
+            lgsl=lgsl,
+            classification_id=classification_id,
+            tier=tier,
+            within_level=area.level,
+            within_codes=area.codes,
+            record_levels=record_levels,
+        ),
+    )
+    return pd.Series({r.class_code: float(r.value) for r in rows}, dtype=float)

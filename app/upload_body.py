@@ -139,8 +139,12 @@ async def _multipart(stream: AsyncIterator[bytes], boundary: bytes | None, sink:
         "on_part_data",
     )
     parser = MultipartParser(boundary, {n: getattr(parts, n) for n in names})  # type: ignore[arg-type]
+    total = 0
     try:
         async for chunk in stream:
+            total += len(chunk)
+            if total > sink.max_bytes + MULTIPART_SLACK:  # other parts count against the limit too
+                raise too_large(sink.max_bytes)
             parser.write(chunk)
         parser.finalize()
     except MultipartParseError as exc:

@@ -2,7 +2,7 @@
 
 Every rejected row is counted by field and reason; the first :data:`LISTED` are listed with
 their row number (the header is row 1) and the offending value, made safe to echo
-(:func:`records.safety.safe_cell`). Unknown service and channel codes are named with their
+(:func:`records.safety.safe_cell`); a rejected postcode shows its outward code only. Unknown service and channel codes are named with their
 row counts. The report is JSON-ready (:meth:`Report.as_dict`) and its listed rows can be
 written as CSV (:func:`rejected_csv`).
 """
@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from records.safety import safe_cell
+from records.safety import redact_postcode, safe_cell
 
 LISTED = 100
 NAMED = 50  # unknown codes named in the report, most frequent first
@@ -73,7 +73,8 @@ class Report:
         """Count one rejected row (listing it while fewer than :data:`LISTED` are)."""
         self.reasons[(field_name, reason)] += 1
         if len(self.listed) < LISTED:
-            self.listed.append(Rejection(row, field_name, reason, safe_cell(value), key))
+            shown = redact_postcode(value) if field_name == "postcode" else safe_cell(value)
+            self.listed.append(Rejection(row, field_name, reason, shown, key))
 
     def dates(self, first: dt.date, last: dt.date) -> None:
         self.date_from = first if self.date_from is None else min(self.date_from, first)

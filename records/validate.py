@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,7 +23,7 @@ from core.channels import CHANNELS, normalise_channel
 from records.columns import Columns
 from records.gazetteer import LEVEL_PREFIXES, Gazetteer
 from records.report import LISTED, NOT_IN_LOOKUP, UNKNOWN_AREA, Rejection, Report
-from records.safety import safe_cell
+from records.safety import redact_postcode, safe_cell
 
 EARLIEST = dt.date(1990, 1, 1)
 MAX_COUNT = 1_000_000
@@ -331,8 +332,9 @@ def decode_keys(key: np.ndarray) -> dict[str, np.ndarray]:
 
 def sum_by_key(keys: np.ndarray, contacts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct keys and the contacts summed per key."""
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    return distinct, np.bincount(inverse, weights=contacts, minlength=len(distinct)).astype(np.int64)
+    inverse, distinct = pd.factorize(keys)  # hashing: no sort of a million keys
+    sums = np.bincount(inverse, weights=contacts, minlength=len(distinct))
+    return np.asarray(distinct, dtype=np.int64), np.rint(sums).astype(np.int64)
 
 
 def to_table(keys: np.ndarray, contacts: np.ndarray, gazetteer: Gazetteer) -> pa.Table:
@@ -400,4 +402,5 @@ def _record_rejections(
         field, text = REASONS[code]
         value = raw[code][int(i)].as_py() if code in raw else ""
         key = str(keys[code][i]) if code in keys else ""
-        report.listed.append(Rejection(int(row_numbers[i]), field, text, safe_cell(value), key))
+        shown = redact_postcode(value) if field == "postcode" else safe_cell(value)
+        report.listed.append(Rejection(int(row_numbers[i]), field, text, shown, key))

@@ -12,7 +12,7 @@ from records.errors import UploadInvalid
 from records.gazetteer import Gazetteer
 from records.ingest import read_records
 from records.report import rejected_csv
-from records.safety import safe_cell
+from records.safety import redact_postcode, safe_cell
 
 TODAY = dt.date(2025, 12, 1)
 GAZ = Gazetteer.build(
@@ -207,3 +207,11 @@ def test_the_rejected_csv_never_starts_a_cell_with_a_formula() -> None:
     report = {"rejected_rows": [{"row": 2, "field": "service", "reason": "unknown", "value": "=1+2"}]}
     text = rejected_csv(report)
     assert text.splitlines() == ["row,field,reason,value", "2,service,unknown,'=1+2"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("M1 1AE", "M1 ***"), ("sw1a2aa", "SW1A ***"), ("John Smith", "(not shown: 10 characters)"), ("", "")],
+)
+def test_rejected_postcodes_keep_their_outward_code_only(value: str, shown: str) -> None:
+    assert redact_postcode(value) == shown

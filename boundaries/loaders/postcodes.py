@@ -90,8 +90,8 @@ def load_postcodes(writer: Writer, path: Path, source: Source) -> tuple[int, int
     frame = read_postcode_directory(path)
 
     def write(tx: Transaction) -> int:
-        tx.execute(q.clear_postcodes())
-        with tx.bulk_load("postcode"):
+        with tx.bulk_load("postcode"):  # PostGIS builds its oa_code index once, over the new rows
+            tx.execute(q.clear_postcodes())
             return tx.insert_frame("postcode", frame.assign(source_id=source.id))
 
     rows = write_source(writer, source, path, write)

@@ -605,10 +605,11 @@ def duckdb_type(column: Column) -> str:
 # 17.6 s instead of 3.3 s). These are the tables written in bulk: the derived ones, which the
 # build rewrites whole from keyed inputs, and ``area_class``, whose loader refuses duplicate area
 # codes (naming them) before it writes. PostGIS keeps every key, and every test run loads and
-# builds them there too, so a duplicate still fails a test.
-# ``postcode`` (its loader drops duplicates and replaces the whole table) and the workspace's
-# ``service_count`` (one upload's aggregates are distinct by construction and are deleted with
-# their upload: hundreds of thousands of keyed rows would take minutes) go without keys too.
+# builds them there too, so a duplicate still fails a test. ``postcode`` too: its loader replaces
+# the whole lookup (2.7 million rows nationally) and keeps one row per postcode. And the
+# workspace's ``service_count``: the server writes and deletes an upload's aggregates (hundreds of
+# thousands of rows) inside a unit of work, where a keyed delete row by row would outrun the
+# statement timeout; an upload's cells are distinct by construction (summed per key).
 DUCKDB_UNKEYED = frozenset(
     {
         "area_class",

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.catalogue import catalogue_lifespan
+from app.cors import PublicCORSMiddleware
 from app.errors import RequestIdMiddleware, install_error_handlers
 from app.routers import areas, catalogue, data, export, levels, ogc, web
 from app.routers import tiles as tile_routes
@@ -55,13 +55,9 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET"],
-            expose_headers=["X-Request-ID", "Retry-After"],
-        )
+        app.add_middleware(PublicCORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(RequestIdMiddleware)  # outermost: ids every answer, errors included
     for router in ROUTERS:
         app.include_router(router)
+    ogc.declare_paging(app, settings.default_page_size, settings.max_page_size)
     return app

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+import cql2
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 
 from app.catalogue import LevelExtent
@@ -29,7 +30,15 @@ router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 ]
+CQL2_TEXT = "cql2-text"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -61,7 +70,7 @@ async def landing(request: Request) -> Response:
                 {
                     "href": f"{root}/openapi.json",
                     "rel": "service-desc",
-                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "type": f"application/vnd.oai.openapi+json;version={OPENAPI_VERSION}",
                     "title": "The API definition",
                 },
                 {
@@ -102,6 +111,7 @@ def _collection(base: str, level: str, extent: LevelExtent) -> dict[str, Any]:
         "links": [
             {"href": href, "rel": "self", "type": JSON, "title": lv.label},
             {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": f"{lv.label} areas"},
+            {"href": f"{href}/queryables", "rel": QUERYABLES_REL, "type": SCHEMA_JSON, "title": "Queryables"},
         ],
     }
 
@@ -124,6 +134,38 @@ async def collection(request: Request, collection: CollectionPath, cat: Catalogu
     return _json(_collection(_base(request), level, cat.levels[level]))
 
 
+@router.get("/collections/{collection}/queryables", summary="What a filter may compare (Part 3)")
+async def queryables(request: Request, collection: CollectionPath, cat: CatalogueDep) -> Response:
+    level = cat.level_or_404(collection)
+    href = f"{_base(request)}/collections/{level}/queryables"
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": href,
+        "type": "object",
+        "title": BY_NAME[level].label,
+        "description": "Properties a CQL2 text filter (filter=..., filter-lang=cql2-text) may compare.",
+        "properties": {
+            "class_code": {"type": "string", "title": "Leading (predominant) class code"},
+            "parent_code": {"type": "string", "title": "Parent area code in the level's main hierarchy"},
+            "mixed": {"type": "boolean", "title": "No clear leading class (small margin)"},
+        },
+        "additionalProperties": False,
+    }
+    return _json(doc, SCHEMA_JSON)
+
+
+def _parse_filter(text: str | None, lang: str | None) -> Any:
+    """A CQL2 text filter as its JSON form (400 when it does not parse or another language is named)."""
+    if lang not in (None, CQL2_TEXT):
+        raise BadRequest(f"filter-lang {lang!r} is not supported; use {CQL2_TEXT}")
+    if text is None or not text.strip():
+        return None
+    try:
+        return cql2.parse_text(text).to_json()
+    except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
+        raise BadRequest(f"filter is not valid CQL2 text: {exc}") from exc
+
+
 @router.get(
     "/collections/{collection}/items",
     summary="Areas of a level as GeoJSON, paged",
@@ -144,12 +186,18 @@ async def items(
     properties: Annotated[str | None, Query(max_length=500, description="Comma list of properties")] = None,
     classification: Annotated[str | None, Query(max_length=64)] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
+    filter: Annotated[
+        str | None,
+        Query(max_length=2000, description="CQL2 text over the queryables: class_code, parent_code, mixed"),
+    ] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang", max_length=32)] = None,
 ) -> Response:
     level = cat.level_or_404(collection)
+    where = _parse_filter(filter, filter_lang)
     if bbox_crs not in (None, CRS84):
         raise BadRequest(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
     box = parse_bbox(bbox)
-    keep = parse_properties(properties) or OGC_PROPERTIES
+    keep = parse_properties(properties, collection) or OGC_PROPERTIES
     choice = cat.choose(level, classification, tier)
     limit = min(limit or settings.default_page_size, settings.max_page_size)
 
@@ -162,6 +210,7 @@ async def items(
             limit=limit,
             offset=offset,
             with_geometry=with_geometry,
+            where=where,
         )
 
     rows = await store.fetch(matching(limit, offset))
@@ -229,3 +278,41 @@ async def item(
         {"href": f"{base}/collections/{level}", "rel": "collection", "type": JSON, "title": "The collection"},
     ]
     return _json(feature(row, OGC_PROPERTIES, links), GEOJSON)
+
+
+# The OpenAPI version the document at /openapi.json is written in: FastAPI writes 3.1 (JSON
+# Schema 2020-12, ``"type": "null"``), so the landing page says 3.1, and Part 1's ``oas30``
+# conformance class (OpenAPI 3.0) is not claimed.
+OPENAPI_VERSION = "3.1"
+ITEMS_PATH = "/ogc/collections/{collection}/items"
+
+
+def declare_paging(app: FastAPI, default: int, maximum: int) -> None:
+    """Declare the OGC ``limit`` parameter in ``components.parameters`` (with its default and
+    maximum) and refer to it from the items path: QGIS and GDAL choose their page size from it."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = make()
+        limit = {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"Page size: at most {maximum}; larger values are cut to it",
+            "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+            "style": "form",
+            "explode": False,
+        }
+        doc.setdefault("components", {}).setdefault("parameters", {})["limit"] = limit
+        get = doc.get("paths", {}).get(ITEMS_PATH, {}).get("get")
+        if get is not None:
+            get["parameters"] = [
+                {"$ref": "#/components/parameters/limit"} if p.get("name") == "limit" else p
+                for p in get.get("parameters", [])
+            ]
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -57,10 +57,10 @@ def insert_tile_areas(level: str, band: int, classification_id: str, tier: str) 
         raise ValueError(f"bad tile level/band {level!r}/{band!r}")
     b = Binds()
     return b.query(f"""
-INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_code,
-                       class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
-SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_code,
-       pc.name, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
+INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_households,
+                       class_code, class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
+SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_households,
+       p.class_code, pc.name, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
        {band_geometry(level, band)}
 FROM area a
 LEFT JOIN predominant p ON p.classification_id = {b(classification_id)} AND p.level = a.level

@@ -310,3 +310,32 @@ def test_generated_files_keep_the_real_quirks(synthetic: World) -> None:
     assert "crs" not in leeds and leeds["features"][0]["geometry"]["coordinates"][0][0][0][0] > 1000
     area = get_source("eurostat-reg_area3").path(synthetic.root).read_text()
     assert ": m" in area and " e" in area
+
+
+def test_known_source_typos_are_corrected_and_reported() -> None:
+    from boundaries.corrections import correct
+
+    names = pd.DataFrame(
+        {"code": ["5", "6"], "name": ["Ethnically Diverse Suburb-an Professionals", "Other"]}
+    )
+    fixed, applied = correct(names, "oac2021")
+    assert fixed["name"].tolist() == ["Ethnically Diverse Suburban Professionals", "Other"]
+    assert names["name"].iloc[0].endswith("Suburb-an Professionals")  # the input is left alone
+    assert [a["right"] for a in applied] == ["Ethnically Diverse Suburban Professionals"]
+    assert correct(names, "another-source") == (names, [])
+
+
+def test_insight_info_lists_the_corrections() -> None:
+    from cli.info import format_info
+
+    fix = {"column": "name", "wrong": "Suburb-an", "right": "Suburban", "why": "typo", "rows": "1"}
+    info = {
+        "store": "duckdb:///x",
+        "levels": [],
+        "sources": [],
+        "classifications": [],
+        "corrections": [{"source_id": "oac2021", "value": json.dumps([fix])}],
+        "services": 0,
+        "modelled_services": 0,
+    }
+    assert "oac2021: name 'Suburb-an' -> 'Suburban' (typo)" in format_info(info)

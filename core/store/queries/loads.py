@@ -72,3 +72,21 @@ def service_owners(source_id: str) -> Query:
     """Services (LGSL codes) loaded by sources other than ``source_id``, with their source."""
     b = Binds()
     return b.query(f"SELECT lgsl, source_id FROM service WHERE source_id <> {b(source_id)}")
+
+
+def corrections_key(source_id: str) -> str:
+    """The ``meta`` key under which a source's load records the typos it corrected."""
+    return f"corrections:{source_id}"
+
+
+def forget_corrections(source_id: str) -> Query:
+    b = Binds()
+    return b.query(f"DELETE FROM meta WHERE key = {b(corrections_key(source_id))}")
+
+
+def record_corrections(source_id: str, corrections_json: str) -> Query:
+    """Record what a load corrected (a JSON list) beside it."""
+    b = Binds()
+    return b.query(
+        f"INSERT INTO meta (key, value) VALUES ({b(corrections_key(source_id))}, {b(corrections_json)})"
+    )

@@ -46,3 +46,21 @@ def test_trafford_wards_sum_to_the_census_total_in_every_client(
     assert (trafford["leading_class_households"] < trafford["households"]).all()
     assert pd.read_csv(io.StringIO(csv))["households"].sum() == pytest.approx(total)
     assert pd.read_csv(io.StringIO(data))["households"].sum() == pytest.approx(total)
+
+
+RENAMED_NUTS3 = ["UKN0A", "UKN0B", "UKN0C", "UKN0D", "UKN0E", "UKN0F", "UKN0G", "UKK24", "UKK25"]
+
+
+def test_every_uk_nuts3_region_is_classified(demo_settings: Settings) -> None:
+    """Regions whose Eurostat series carry NUTS 2016 codes are classified from them."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(demo_settings)) as client:
+        rows = client.get("/api/data?level=nuts3&parent=UK&limit=1000").json()["rows"]
+        unclassified = [r["code"] for r in rows if r["predominant_code"] is None]
+        assert len(rows) == 179 and unclassified == []
+        for code in RENAMED_NUTS3:
+            area = client.get(f"/api/areas/{code}").json()
+            assert area["households_basis"] == "population" and area["households"] > 0, code

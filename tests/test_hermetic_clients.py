@@ -93,6 +93,8 @@ def test_tilejson_fields_say_what_is_counted(client: TestClient) -> None:
     ]
     assert {"households", "population"} <= set(auto["fields"])
     assert "all households in the area" in ward["description"] and "residents" in nuts["description"]
+    assert "leading_class_households" in client.get("/ogc/collections/ward").json()["description"]
+    assert "population: residents" in client.get("/ogc/collections/nuts3").json()["description"]
 
 
 # --- unknown parents ---------------------------------------------------------------------
@@ -316,6 +318,12 @@ def test_openapi_declares_the_limit_parameter_and_its_version(client: TestClient
     landing = client.get("/ogc").json()
     desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
     assert desc["type"].endswith(f"version={doc['openapi'][:3]}") and doc["openapi"].startswith("3.1")
+    ogc = client.get(desc["href"]).json()  # the OGC API's own document, paths relative to /ogc
+    assert ogc["servers"][0]["url"].endswith("/ogc") and ogc["openapi"] == doc["openapi"]
+    get = ogc["paths"]["/collections/{collectionId}/items"]["get"]
+    names = {p.get("name") for p in get["parameters"]} | {p.get("$ref") for p in get["parameters"]}
+    assert {"collectionId", "class_code", "parent_code", "mixed", "#/components/parameters/limit"} <= names
+    assert ogc["components"]["parameters"]["limit"]["schema"]["maximum"] == limit["maximum"]
 
 
 def test_queryables_list_class_parent_and_mixed(client: TestClient) -> None:
@@ -367,15 +375,21 @@ def test_gdal_pages_by_the_declared_limit_and_owslib_filters(
     log = tmp_path / "access.log"
     with process_server(synthetic_settings, log) as base:
         wards = pyogrio.read_dataframe(f"OAPIF:{base}/ogc", layer="ward", read_geometry=False)
+        leading = str(wards["class_code"].iloc[0])
+        some_gdal = pyogrio.read_dataframe(
+            f"OAPIF:{base}/ogc", layer="ward", where=f"class_code = '{leading}'", read_geometry=False
+        )
         ogc = Features(f"{base}/ogc")
         queryables = ogc.collection_queryables("ward")
-        leading = str(wards["class_code"].iloc[0])
         some = ogc.collection_items(
             "ward", filter=f"class_code = '{leading}'", **{"filter-lang": "cql2-text"}
         )
     requests = [line for line in log.read_text().splitlines() if "/collections/ward/items" in line]
     pages = [r for r in requests if "limit=20 " not in r and "filter=" not in r]  # GDAL first reads 20
     assert pages and all(f"limit={synthetic_settings.max_page_size}" in r for r in pages), requests
+    # GDAL sends the attribute filter to the server as a queryable query parameter
+    assert any(f"class_code={leading}" in r for r in requests), log.read_text()
+    assert sorted(some_gdal["code"]) == sorted(wards.loc[wards["class_code"] == leading, "code"])
     by_hand = sum(sum(expect.mix(synthetic, "ward", code, "supergroup").values()) for code in wards["code"])
     assert wards["households"].sum() == pytest.approx(by_hand)
     assert set(queryables["properties"]) == {"class_code", "parent_code", "mixed"}

@@ -18,6 +18,7 @@ from app.catalogue import LevelExtent
 from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.tiles.attribution import attribution_for
 from app.tiles.features import dumps, feature, parse_bbox, parse_properties
+from app.tiles.layers import counts_description
 from core.errors import BadRequest, NotFound
 from core.levels import BY_NAME
 from core.store import Reader
@@ -31,6 +32,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
@@ -68,7 +70,7 @@ async def landing(request: Request) -> Response:
             "links": [
                 {"href": base, "rel": "self", "type": JSON, "title": "This document"},
                 {
-                    "href": f"{root}/openapi.json",
+                    "href": f"{base}/openapi.json",
                     "rel": "service-desc",
                     "type": f"application/vnd.oai.openapi+json;version={OPENAPI_VERSION}",
                     "title": "The API definition",
@@ -91,6 +93,11 @@ async def landing(request: Request) -> Response:
     )
 
 
+@router.get("/openapi.json", summary="The OGC API's own OpenAPI document (paths relative to /ogc)")
+async def ogc_openapi(request: Request) -> Response:
+    return _json(ogc_document(request.app, _base(request)))  # plain JSON: GDAL accepts it for any version
+
+
 @router.get("/conformance", summary="Conformance classes")
 async def conformance() -> Response:
     return _json({"conformsTo": CONFORMANCE})
@@ -103,7 +110,7 @@ def _collection(base: str, level: str, extent: LevelExtent) -> dict[str, Any]:
         "id": level,
         "title": lv.label,
         "description": f"{lv.label}: {extent.areas} areas with their predominant profile class. "
-        f"{attribution_for([level])}",
+        f"Counts: {counts_description((level,))}. {attribution_for([level])}",
         "attribution": attribution_for([level]),
         "itemType": "feature",
         "crs": [CRS84],
@@ -191,9 +198,19 @@ async def items(
         Query(max_length=2000, description="CQL2 text over the queryables: class_code, parent_code, mixed"),
     ] = None,
     filter_lang: Annotated[str | None, Query(alias="filter-lang", max_length=32)] = None,
+    class_code: Annotated[str | None, Query(max_length=32, description="Leading class code equals")] = None,
+    parent_code: Annotated[str | None, Query(max_length=32, description="Parent area code equals")] = None,
+    mixed: Annotated[bool | None, Query(description="No clear leading class")] = None,
 ) -> Response:
     level = cat.level_or_404(collection)
     where = _parse_filter(filter, filter_lang)
+    equals = [
+        {"op": "=", "args": [{"property": name}, value]}
+        for name, value in (("class_code", class_code), ("parent_code", parent_code), ("mixed", mixed))
+        if value is not None
+    ]
+    if equals:  # property query parameters (Part 1 / Part 3), ANDed with any filter
+        where = {"op": "and", "args": equals + ([where] if where is not None else [])}
     if bbox_crs not in (None, CRS84):
         raise BadRequest(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
     box = parse_bbox(bbox)
@@ -316,3 +333,32 @@ def declare_paging(app: FastAPI, default: int, maximum: int) -> None:
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def ogc_document(app: FastAPI, base: str) -> dict[str, Any]:
+    """The OpenAPI document of the OGC API alone, as OGC clients expect it: ``servers`` is the
+    ``/ogc`` base and paths are relative to it with the standard ``{collectionId}``, so GDAL
+    finds the items path (``/collections/{collectionId}/items``), its ``limit`` and the
+    queryables it may send as query parameters."""
+    full = app.openapi()
+    paths: dict[str, Any] = {}
+    for path, item in full.get("paths", {}).items():
+        if not path.startswith("/ogc/") or path == "/ogc/openapi.json":
+            continue
+        relative = path.removeprefix("/ogc").replace("{collection}", "{collectionId}")
+        operations = {}
+        for method, op in item.items():
+            op = dict(op)
+            op["parameters"] = [
+                p if p.get("name") != "collection" else p | {"name": "collectionId"}
+                for p in op.get("parameters", [])
+            ]
+            operations[method] = op
+        paths[relative] = operations
+    return {
+        "openapi": full["openapi"],
+        "info": {"title": "Citizen Insight - OGC API Features", "version": full["info"]["version"]},
+        "servers": [{"url": base}],
+        "paths": paths,
+        "components": full.get("components", {}),
+    }

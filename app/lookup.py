@@ -35,3 +35,13 @@ async def area_or_404(store: Reader, code: str, level: str | None = None) -> Are
         where = f" at level {level}" if level else ""
         raise NotFound(f"no area with code {code!r}{where}")
     return rows[0]
+
+
+async def check_parent(store: Reader, parent: str | None) -> None:
+    """404 for a ``parent`` filter that names no area: an unknown code would otherwise match
+    nothing and read as an empty place."""
+    if parent is not None and not await store.fetchval(q.parent_known(parent)):
+        raise NotFound(
+            f"no area with code {parent!r} to filter by: parent takes an area code "
+            "(a local authority, a ward, a NUTS region or a NUTS code prefix); search names with /api/areas?q="
+        )

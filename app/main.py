@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.catalogue import catalogue_lifespan
+from app.cors import PublicCORSMiddleware
 from app.disconnect import CancelOnDisconnect
 from app.errors import RequestIdMiddleware, install_error_handlers
 from app.guard import RequestGuard
@@ -60,12 +60,7 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
     app.add_middleware(CancelOnDisconnect)  # innermost: cancels the route's work
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET"],
-            expose_headers=["X-Request-ID", "Retry-After"],
-        )
+        app.add_middleware(PublicCORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(
         RequestGuard, trusted_hosts=settings.trusted_hosts, max_header_bytes=settings.max_header_bytes
     )
@@ -73,4 +68,5 @@ def create_app(settings: Settings | None = None, store_factory: StoreFactory = o
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app, settings)
+    ogc.declare_paging(app, settings.default_page_size, settings.max_page_size)
     return app

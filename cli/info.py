@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
@@ -23,6 +24,7 @@ async def _collect(settings: Settings) -> dict[str, Any]:
             "placement_by_district": await store.fetch(q.placement_by_district()),
             "sources": await store.fetch(q.SOURCES),
             "classifications": await store.fetch(qi.classification_counts()),
+            "corrections": await store.fetch(qi.corrections()),
             "services": int(counts.get("services") or 0),
             "modelled_services": int(counts.get("modelled") or 0),
         }
@@ -51,6 +53,13 @@ def format_info(info: dict[str, Any]) -> str:
         f"  {r['classification_id']:<14} {int(r['areas']):>8,} {r['base_level']} areas  {r['name']}"
         for r in info["classifications"]
     ]
+    corrected = [(r["source_id"], fix) for r in info.get("corrections", []) for fix in json.loads(r["value"])]
+    if corrected:
+        lines += ["", "corrected at load (known typos in the source files):"]
+        lines += [
+            f"  {source}: {fix['column']} {fix['wrong']!r} -> {fix['right']!r} ({fix['why']})"
+            for source, fix in corrected
+        ]
     lines += ["", f"services: {info['services']:,} (LGSL), {info['modelled_services']} modelled"]
     return "\n".join(lines)
 

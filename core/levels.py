@@ -26,3 +26,11 @@ LEVELS: tuple[Level, ...] = (
 )
 LEVEL_NAMES: tuple[str, ...] = tuple(lv.level for lv in LEVELS)
 BY_NAME: dict[str, Level] = {lv.level: lv for lv in LEVELS}
+
+
+def counted(level: str) -> str:
+    """What an area's count holds at a level: ``population`` for NUTS regions (the Europe
+    classification is built from Eurostat population figures), ``households`` for UK areas
+    (Census 2021 households). Outputs name the count column after it (``households`` or
+    ``population``, and ``leading_class_households`` or ``leading_class_population``)."""
+    return "population" if BY_NAME[level].family == "nuts" else "households"

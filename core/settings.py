@@ -98,7 +98,9 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    cors_origins: list[str] = Field(default_factory=list)
+    # Origins whose pages may read the public read-only routes: ["*"] any (no credentials),
+    # a list to narrow it, [] for none. Council routes are never readable cross-origin.
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     retry_after_s: int = Field(
         5,
         ge=0,

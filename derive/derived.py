@@ -140,6 +140,7 @@ def compositions(
         dense = matrix.toarray()
         total = dense.sum(axis=1)
         has = total > 0
+        totals = pd.Series(total, index=codes)
         area_parts.append(
             pd.DataFrame(
                 {"level": level, "code": codes[has], "households": total[has], "mix": list(dense[has])}
@@ -149,7 +150,10 @@ def compositions(
             tiered = dense @ m.to_tier[tier].toarray()
             pred = predominant_matrix(codes, tiered, m.tier_classes[tier], tier, mixed_margin)
             if not pred.empty:
-                pred_parts.append(pred.assign(level=level))
+                # ``households`` is every household of the area; the leading class's own count
+                # is ``class_households``, so a column summed over areas gives the area total.
+                pred = pred.rename(columns={"households": "class_households"})
+                pred_parts.append(pred.assign(level=level, households=pred["code"].map(totals)))
     areas = (
         pd.concat(area_parts, ignore_index=True)
         if area_parts
@@ -166,6 +170,7 @@ _PREDOMINANT = [
     "class_code",
     "runner_up_code",
     "households",
+    "class_households",
     "share",
     "margin",
     "mixed",

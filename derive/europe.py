@@ -19,11 +19,12 @@ differs most from the European average, groups by how they differ from their sup
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from derive.nuts_changes import CodeChange, carry_forward
 from geo import classify
 from geo.describe import name_from_centre
 
@@ -112,6 +113,7 @@ class EuropeBuild:
     curve: dict[int, float]
     imputed: int
     k: int
+    carried: list[CodeChange] = field(default_factory=list)  # regions given their NUTS 2016 series
 
 
 def _groups_for(size: int) -> int:
@@ -126,7 +128,12 @@ def build_europe(
     seed: int,
     progress=None,
 ) -> EuropeBuild:
-    """Classify NUTS3 regions; ``regions`` limits the set (the NUTS3 areas loaded)."""
+    """Classify NUTS3 regions; ``regions`` limits the set (the NUTS3 areas loaded).
+
+    Loaded regions whose series are still under their NUTS 2016 code take them first
+    (:mod:`derive.nuts_changes`).
+    """
+    population, area, carried = carry_forward(population, area, regions or None)
     variables, pop = region_variables(population, area)
     if regions:
         keep = variables.index.intersection(pd.Index(regions))
@@ -155,7 +162,7 @@ def build_europe(
     hierarchy.curve = curve
     classes = _describe_classes(filled, pop, hierarchy)
     return EuropeBuild(
-        hierarchy.group, classes, pop, filled, prepared, hierarchy.wcss, curve, imputed, k_super
+        hierarchy.group, classes, pop, filled, prepared, hierarchy.wcss, curve, imputed, k_super, carried
     )
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from core.settings import Settings
 from core.store import Transaction, Writer
 from core.store.queries import build as q
-from derive import europe
+from derive import europe, nuts_changes
 from derive.derived import DemandTables, Derived, compositions, demand_tables
 from derive.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
 from derive.serving import write_tile_areas
@@ -367,6 +367,8 @@ def build_europe_classification(
     built = europe.build_europe(
         population, area, regions, settings.europe_starts, settings.europe_seed, progress
     )
+    if built.carried:
+        report.add(nuts_changes.describe(built.carried))
     cid = europe.CLASSIFICATION_ID
     report.europe_wcss = built.wcss
     report.europe_k = built.k

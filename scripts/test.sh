@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export INSIGHT_DATA_DIR="${INSIGHT_DATA_DIR:-data}"
 
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-pkgs=(postgresql-15 postgresql-15-postgis-3 chromium gdal-bin nginx-light)
+pkgs=(postgresql-15 postgresql-15-postgis-3 chromium gdal-bin nginx-light libreoffice-calc-nogui)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -114,6 +114,7 @@ def build_tile_store(settings: Settings) -> None:
     pred["class_code"] = pred["code"].map(class_of)
     pred["households"] = pred["code"].map(lambda c: float(100 + zlib.crc32(c.encode()) % 900))
     pred["share"] = 0.5
+    pred["class_households"] = pred["households"] * pred["share"]
     pred["margin"] = pred["code"].map(lambda c: (zlib.crc32(c.encode()) % 10) / 100)
     pred["mixed"] = pred["margin"] < 0.05
     # Demand index = class × 20: the ``demand`` view works it out as 100 (E/H) / reference, which

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -59,3 +63,37 @@ def live_server(settings: Settings, timeout_s: float = 30.0, limits: bool = Fals
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def process_server(settings: Settings, log: Path, timeout_s: float = 30.0) -> Iterator[str]:
+    """Serve the app from ``settings`` in a uvicorn process of its own (GDAL holds the GIL while
+    it reads, so it cannot talk to a server thread of the test process); its access log goes
+    to ``log``. Yields the base URL."""
+    port = free_port()
+    env = dict(os.environ, INSIGHT_DATABASE_URL=settings.database_url)
+    if settings.backend == "duckdb":  # a workspace belongs to one server; this process has its own
+        env["INSIGHT_WORKSPACE_PATH"] = str(settings.duckdb_path.with_name(f"proc-{port}.workspace.duckdb"))
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", str(port), "--log-level", "info"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    if httpx.get(f"{base}/api/levels", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"the server did not start on {base}: see {log}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)

@@ -124,9 +124,8 @@ def test_data_view_json_and_csv(demo_settings: Settings) -> None:
         assert row["s279_band"] == expected
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
-    assert lines[0].startswith("# ") and "edges" in lines[1]
-    assert lines[2].startswith("code,name,level,households")
-    assert len(lines) == 3 + 21
+    assert lines[0].startswith("code,name,level,households") and len(lines) == 1 + 21
+    assert 'rel="describedby"' in csv.headers["link"]
     assert nuts["classification_id"] == "eunuts3" and nuts["rows"]
 
 

@@ -252,8 +252,9 @@ def test_service_theme_recolours_map_and_legend(page: Page, api: httpx.Client) -
 
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+    """Rows of a CSV that must start with its header: no comment lines, for every tool."""
+    assert not any(line.startswith("#") for line in text.splitlines()), text[:200]
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _same(a: str, b: str) -> bool:

@@ -16,6 +16,7 @@ def test_bulk_insert_round_trip(writer) -> None:
             "class_code": ["1a", "1b", None, "2a"],
             "runner_up_code": pd.Series([None, "1a", None, "2b"], dtype=object),
             "households": [1.0, 0.1 + 0.2, 1e-300, 123456789.125],
+            "class_households": [1.0, 0.1, 1e-301, 30864197.28125],
             "share": [1.0, 0.5, np.nan, 0.25],
             "margin": [1.0, 0.0, 0.5, 1 / 3],
             "mixed": [False, True, False, True],

@@ -30,5 +30,6 @@ def test_expected_demand_without_a_rate_is_labelled_relative(demo_settings: Sett
         (service,) = body["services"]
         assert service["rate"] is None
         assert service["expected_units"].startswith("relative units")
-        csv_text = client.get("/api/data", params={"level": "lad", "service": 279, "format": "csv"}).text
-        assert "expected in relative units" in csv_text.splitlines()[1]
+        meta = client.get("/api/data", params={"level": "lad", "service": 279, "format": "meta"}).json()
+        column = next(c for c in meta["columns"] if c["name"] == "s279_expected")
+        assert column["unit"].startswith("relative units")

@@ -30,13 +30,11 @@ def test_geojson_export_of_a_parent(client: TestClient) -> None:
 
 
 def test_csv_export_with_service_labels_modelled_demand(client: TestClient) -> None:
-    text = client.get(f"/api/export/ward.csv?parent=E08000035&service={LGSL}").text
-    comments = [line for line in text.splitlines() if line.startswith("#")]
-    assert any("Open Government Licence" in c for c in comments)
-    assert any("modelled" in c for c in comments)
-    rows = list(
-        csv.DictReader(io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#"))))
-    )
+    response = client.get(f"/api/export/ward.csv?parent=E08000035&service={LGSL}")
+    text = response.text
+    assert "Open Government Licence" in response.headers["x-insight-attribution"]
+    assert "modelled" in response.headers["x-insight-modelled"]
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 33  # Leeds wards
     for row in rows:
         index = int(row["class_code"]) * 20.0

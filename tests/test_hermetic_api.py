@@ -154,8 +154,10 @@ def test_data_view_lists_each_ward_with_its_demand(client, synthetic) -> None:
     csv = client.get(f"/api/data?level=ward&parent={TRAFFORD[0]}&service=279&format=csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
-    assert lines[0].startswith("# ") and lines[2].startswith("code,name,level,households")
-    assert len(lines) == 3 + len(wards)
+    assert lines[0].startswith("code,name,level,households,") and len(lines) == 1 + len(wards)
+    meta = client.get(csv.links["describedby"]["url"]).json()
+    assert [c["name"] for c in meta["columns"]] == lines[0].split(",")
+    assert meta["services"][0]["band_edges"] and meta["counted"] == "households" and "rows" not in meta
 
 
 def test_similar_wards_rank_by_similarity(client) -> None:

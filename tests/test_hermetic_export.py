@@ -37,10 +37,16 @@ def test_geojson_export_of_a_district(client, synthetic: World, synthetic_settin
 
 
 def test_csv_export_with_a_service_labels_modelled_demand(client, synthetic: World) -> None:
-    text = client.get(f"/api/export/ward.csv?parent={LEEDS[0]}&service=279").text
-    comments = [line for line in text.splitlines() if line.startswith("#")]
-    assert any("Open Government Licence" in c for c in comments) and any("modelled" in c for c in comments)
-    rows = list(csv.DictReader(io.StringIO("\n".join(x for x in text.splitlines() if not x.startswith("#")))))
+    response = client.get(f"/api/export/ward.csv?parent={LEEDS[0]}&service=279")
+    text = response.text
+    assert text.startswith("code,name,level,") and not any(x.startswith("#") for x in text.splitlines())
+    assert "Open Government Licence" in response.headers["x-insight-attribution"]
+    assert "modelled" in response.headers["x-insight-modelled"]
+    sidecar = response.links["describedby"]["url"]
+    meta = client.get(sidecar).json()
+    assert any("Open Government Licence" in n for n in meta["notes"]) and meta["service"]["modelled"]
+    assert [c["name"] for c in meta["columns"]] == text.splitlines()[0].split(",")
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(r["code"] for r in rows) == sorted(w.code for w in synthetic.districts[LEEDS[0]].wards)
     minx, miny, maxx, maxy = synthetic.districts[LEEDS[0]].lad.geometry.bounds
     for row in rows:

@@ -310,3 +310,63 @@ def test_generated_files_keep_the_real_quirks(synthetic: World) -> None:
     assert "crs" not in leeds and leeds["features"][0]["geometry"]["coordinates"][0][0][0][0] > 1000
     area = get_source("eurostat-reg_area3").path(synthetic.root).read_text()
     assert ": m" in area and " e" in area
+
+
+def test_known_source_typos_are_corrected_and_reported() -> None:
+    from boundaries.corrections import correct
+
+    names = pd.DataFrame(
+        {"code": ["5", "6"], "name": ["Ethnically Diverse Suburb-an Professionals", "Other"]}
+    )
+    fixed, applied = correct(names, "oac2021")
+    assert fixed["name"].tolist() == ["Ethnically Diverse Suburban Professionals", "Other"]
+    assert names["name"].iloc[0].endswith("Suburb-an Professionals")  # the input is left alone
+    assert [a["right"] for a in applied] == ["Ethnically Diverse Suburban Professionals"]
+    assert correct(names, "another-source") == (names, [])
+
+
+def test_insight_info_lists_the_corrections() -> None:
+    from cli.info import format_info
+
+    fix = {"column": "name", "wrong": "Suburb-an", "right": "Suburban", "why": "typo", "rows": "1"}
+    info = {
+        "store": "duckdb:///x",
+        "levels": [],
+        "sources": [],
+        "classifications": [],
+        "corrections": [{"source_id": "oac2021", "value": json.dumps([fix])}],
+        "services": 0,
+        "modelled_services": 0,
+    }
+    assert "oac2021: name 'Suburb-an' -> 'Suburban' (typo)" in format_info(info)
+
+
+def test_nuts_2021_regions_take_their_predecessors_series() -> None:
+    from derive.nuts_changes import carry_forward
+
+    population = pd.DataFrame(
+        {
+            "geo": ["UKN10", "UKN10", "UKK21", "UKD34", "UKN0A"],
+            "year": [2018, 2019, 2019, 2019, 2019],
+            "dims": ["sex=T;age=TOTAL"] * 5,
+            "value": [150_000.0, 151_000.0, 346_000.0, 237_000.0, None],
+        }
+    )
+    area = pd.DataFrame(
+        {
+            "geo": ["UKN10", "UKN0A", "UKK21", "UKK24"],
+            "year": [2020] * 4,
+            "dims": [""] * 4,
+            "value": [1, 2, 3, 4.0],
+        }
+    )
+    pop, km2, used = carry_forward(population, area, ["UKN0A", "UKK24", "UKD34"])
+    assert [(c.old, c.new, c.kind) for c in used] == [
+        ("UKN10", "UKN0A", "recoded"),
+        ("UKK21", "UKK24", "boundary"),
+    ]
+    assert sorted(pop.loc[pop["geo"] == "UKN0A", "value"].dropna()) == [150_000.0, 151_000.0]
+    assert km2.set_index("geo").loc["UKK24", "value"] == 3  # the predecessor's area, with its population
+    assert km2.set_index("geo").loc["UKN0A", "value"] == 1
+    unchanged = carry_forward(population, area, ["UKD34"])
+    assert unchanged[2] == [] and unchanged[0] is population

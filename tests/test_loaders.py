@@ -250,6 +250,12 @@ def test_oac2021(writer, data_dir):
     assert value(writer, "SELECT tiers FROM classification WHERE classification_id = 'oac2021'") == (
         "supergroup,group,subgroup"
     )
+    # the names file's typo is corrected, and the load records what it changed
+    assert value(writer, "SELECT name FROM profile_class WHERE code = '5'") == (
+        "Ethnically Diverse Suburban Professionals"
+    )
+    (fix,) = json.loads(value(writer, "SELECT value FROM meta WHERE key = 'corrections:oac2021'"))
+    assert fix["wrong"] == "Ethnically Diverse Suburb-an Professionals" and fix["rows"] == "1"
 
 
 def test_generic_classification(writer, tmp_path):

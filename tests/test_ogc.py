@@ -33,7 +33,7 @@ def test_landing_page_links_the_required_documents(client: TestClient) -> None:
 
 
 def test_conformance_declares_core_and_geojson(client: TestClient) -> None:
-    assert client.get("/ogc/conformance").json()["conformsTo"] == [CORE, GEOJSON]
+    assert client.get("/ogc/conformance").json()["conformsTo"][:2] == [CORE, GEOJSON]
 
 
 def test_collections_are_the_loaded_levels(client: TestClient) -> None:

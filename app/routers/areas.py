@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from app.deps import CatalogueDep, SettingsDep, StoreDep
-from app.lookup import area_or_404, summary
+from app.lookup import area_or_404, check_parent, summary
 from app.models import AreaDemand, AreaDetail, AreaPage, Metric, SimilarAreas
 from app.similar import similar_areas
 from core.errors import LimitExceeded
@@ -43,6 +43,7 @@ async def search_areas(
     if limit > settings.max_page_size:
         raise LimitExceeded(f"limit {limit} exceeds the maximum page size {settings.max_page_size}")
     text = q_.strip().lower() if q_ and q_.strip() else None
+    await check_parent(store, parent)
     rows = await store.fetch_as(AreaRow, q.search(level, text, parent, limit, offset))
     total = int(rows[0].total or 0) if rows else 0
     return {"total": total, "limit": limit, "offset": offset, "items": [summary(r) for r in rows]}

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from app.deps import CatalogueDep, SettingsDep, StoreDep
+from app.lookup import check_parent
 from app.models import Scheme
+from app.tabular import csv_response, csv_text, sidecar_url
+from app.tiles.attribution import attribution_for
 from core.errors import LimitExceeded, NotFound, NotReady, TooLarge
-from core.levels import LEVEL_NAMES
+from core.levels import LEVEL_NAMES, counted
 from core.store.queries import data as q
 from geo.demand import assign_bands
 
@@ -36,6 +37,7 @@ EXPECTED_RELATIVE = "relative units (households weighted by propensity; no usage
 
 @router.get("/data", summary="One row per area: households and modelled demand per service")
 async def get_data(
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     cat: CatalogueDep,
@@ -47,7 +49,11 @@ async def get_data(
     ] = None,
     classification: Annotated[str | None, Query(max_length=64)] = None,
     scheme: Scheme = "thresholds",
-    format: Literal["json", "csv"] = "json",
+    format: Annotated[
+        Literal["json", "csv", "meta"],
+        Query(description="json (rows and metadata), csv (rows only) or meta (the CSV's metadata)"),
+    ] = "json",
+    bom: Annotated[bool, Query(description="CSV: start with a UTF-8 byte-order mark (for Excel)")] = False,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
@@ -55,12 +61,13 @@ async def get_data(
         raise LimitExceeded(
             f"{len(service)} service parameters exceed the maximum {settings.max_services_per_request}"
         )
-    cap = settings.max_export_features if format == "csv" else settings.max_page_size
+    cap = settings.max_export_features if format != "json" else settings.max_page_size
     asked_limit = limit is not None
     limit = limit or cap
     if limit > cap:
         raise LimitExceeded(f"limit {limit} exceeds the maximum {cap} rows for format={format}")
     choice = cat.choose(level, classification)
+    await check_parent(store, parent)
     cid = choice.classification_id
     if cid is None:
         raise NotReady(f"no classification is built for level {level!r}: run `insight build all`")
@@ -72,11 +79,20 @@ async def get_data(
     if unknown:
         raise NotFound(f"service(s) {unknown} are not modelled for classification {cid!r}")
 
-    areas = await store.fetch_as(
-        q.DataAreaRow,
-        q.areas(
-            classification_id=cid, level=level, tier=choice.tier, parent=parent, limit=limit, offset=offset
-        ),
+    areas = (
+        await store.fetch_as(
+            q.DataAreaRow,
+            q.areas(
+                classification_id=cid,
+                level=level,
+                tier=choice.tier,
+                parent=parent,
+                limit=limit,
+                offset=offset,
+            ),
+        )
+        if format != "meta"
+        else []
     )
     total = int(areas[0].total) if areas else 0
     if format == "csv" and not asked_limit and offset + len(areas) < total:
@@ -138,12 +154,19 @@ async def get_data(
             row[f"s{s['lgsl']}_band"] = band
         rows.append(row)
 
-    body = {
+    sources = await store.fetch_as(q.SourceRow, q.sources(level, [cid]))
+    classified = next((c for c in cat.classifications.get(level, ()) if c.classification_id == cid), None)
+    body: dict[str, Any] = {
         "level": level,
         "parent": parent,
         "classification_id": cid,
+        "classification": classified.name if classified else cid,
+        "tier": choice.tier,
+        "counted": counted(level),
         "modelled": True,
         "note": "Demand figures are modelled (class mix × propensity indices from driver variables).",
+        "attribution": attribution_for([level]),
+        "sources": [asdict(r) for r in sources],
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -152,29 +175,64 @@ async def get_data(
     }
     if format == "json":
         return body
-    return Response(
-        to_csv(body),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="insight-{level}.csv"'},
+    meta = {k: v for k, v in body.items() if k not in ("rows", "total", "limit", "offset")}
+    meta["columns"] = describe_columns(body)
+    if format == "meta":
+        return meta
+    columns: list[str] = [c["name"] for c in meta["columns"]]
+    text = csv_text(columns, ([row.get(_key(c)) for c in columns] for row in rows), bom=bom)
+    return csv_response(
+        text,
+        filename=f"insight-{level}.csv",
+        described_by=sidecar_url(request, format="meta"),
+        headers={
+            "X-Insight-Attribution": str(meta["attribution"]),
+            "X-Insight-Classification": f"{cid} ({meta['classification']}), tier {choice.tier}",
+            "X-Insight-Counted": counted(level),
+            "X-Insight-Modelled": "true; demand figures are modelled",
+            "X-Total-Count": str(total),
+        },
     )
 
 
-def to_csv(body: dict[str, Any]) -> str:
-    """CSV with the JSON rows' columns; band edges and provenance in leading comment lines."""
-    out = io.StringIO()
-    out.write(
-        f"# Citizen Insight data view: level={body['level']} parent={body['parent'] or ''} "
-        f"classification={body['classification_id']}; demand is modelled\n"
+def _key(column: str) -> str:
+    """The row key behind a CSV column (the count column is named for what it counts)."""
+    return "households" if column == "population" else column
+
+
+def describe_columns(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The CSV's columns in order, each with what it holds and its unit."""
+    noun = body["counted"]
+    what = (
+        "residents of the region (Eurostat)"
+        if noun == "population"
+        else "all households in the area (Census 2021)"
     )
+    columns: list[dict[str, Any]] = [
+        {"name": "code", "description": "area code"},
+        {"name": "name", "description": "area name"},
+        {"name": "level", "description": "area level"},
+        {"name": noun, "description": what, "unit": noun},
+        {"name": "predominant_code", "description": f"leading class at tier {body['tier']}"},
+        {"name": "predominant_name", "description": "its name"},
+    ]
     for s in body["services"]:
-        out.write(
-            f"# s{s['lgsl']} = LGSL {s['lgsl']} {s['label']}; band scheme {s['scheme']}, "
-            f"edges {s['band_edges']}; expected in {s['expected_units']}\n"
-        )
-    columns = ["code", "name", "level", "households", "predominant_code", "predominant_name"]
-    for s in body["services"]:
-        columns += [f"s{s['lgsl']}_expected", f"s{s['lgsl']}_index", f"s{s['lgsl']}_band"]
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(body["rows"])
-    return out.getvalue()
+        key = f"s{s['lgsl']}"
+        columns += [
+            {
+                "name": f"{key}_expected",
+                "description": f"expected demand for LGSL {s['lgsl']} {s['label']} (modelled)",
+                "unit": s["expected_units"],
+            },
+            {
+                "name": f"{key}_index",
+                "description": "demand index (100 = reference average)",
+                "unit": "index",
+            },
+            {
+                "name": f"{key}_band",
+                "description": f"demand band under the {s['scheme']} scheme",
+                "band_edges": s["band_edges"],
+            },
+        ]
+    return columns

@@ -10,13 +10,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+import cql2
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 
 from app.catalogue import LevelExtent
 from app.deps import CatalogueDep, SettingsDep, StoreDep, public_root
 from app.tiles.attribution import attribution_for
 from app.tiles.features import dumps, feature, parse_bbox, parse_properties
+from app.tiles.layers import counts_description
 from core.errors import BadRequest, NotFound
 from core.levels import BY_NAME
 from core.store import Reader
@@ -29,7 +31,16 @@ router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 ]
+CQL2_TEXT = "cql2-text"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -59,9 +70,9 @@ async def landing(request: Request) -> Response:
             "links": [
                 {"href": base, "rel": "self", "type": JSON, "title": "This document"},
                 {
-                    "href": f"{root}/openapi.json",
+                    "href": f"{base}/openapi.json",
                     "rel": "service-desc",
-                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "type": f"application/vnd.oai.openapi+json;version={OPENAPI_VERSION}",
                     "title": "The API definition",
                 },
                 {
@@ -82,6 +93,11 @@ async def landing(request: Request) -> Response:
     )
 
 
+@router.get("/openapi.json", summary="The OGC API's own OpenAPI document (paths relative to /ogc)")
+async def ogc_openapi(request: Request) -> Response:
+    return _json(ogc_document(request.app, _base(request)))  # plain JSON: GDAL accepts it for any version
+
+
 @router.get("/conformance", summary="Conformance classes")
 async def conformance() -> Response:
     return _json({"conformsTo": CONFORMANCE})
@@ -95,7 +111,7 @@ def _collection(base: str, level: str, extent: LevelExtent) -> dict[str, Any]:
         "title": lv.label,
         "description": f"{lv.label}: {extent.areas} areas with their predominant profile class"
         + (f" ({', '.join(extent.vintages)} boundaries)" if extent.vintages else "")
-        + f". {attribution_for([level])}",
+        + f". Counts: {counts_description((level,))}. {attribution_for([level])}",
         "vintages": list(extent.vintages),
         "attribution": attribution_for([level]),
         "itemType": "feature",
@@ -104,6 +120,7 @@ def _collection(base: str, level: str, extent: LevelExtent) -> dict[str, Any]:
         "links": [
             {"href": href, "rel": "self", "type": JSON, "title": lv.label},
             {"href": f"{href}/items", "rel": "items", "type": GEOJSON, "title": f"{lv.label} areas"},
+            {"href": f"{href}/queryables", "rel": QUERYABLES_REL, "type": SCHEMA_JSON, "title": "Queryables"},
         ],
     }
 
@@ -126,6 +143,38 @@ async def collection(request: Request, collection: CollectionPath, cat: Catalogu
     return _json(_collection(_base(request), level, cat.levels[level]))
 
 
+@router.get("/collections/{collection}/queryables", summary="What a filter may compare (Part 3)")
+async def queryables(request: Request, collection: CollectionPath, cat: CatalogueDep) -> Response:
+    level = cat.level_or_404(collection)
+    href = f"{_base(request)}/collections/{level}/queryables"
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": href,
+        "type": "object",
+        "title": BY_NAME[level].label,
+        "description": "Properties a CQL2 text filter (filter=..., filter-lang=cql2-text) may compare.",
+        "properties": {
+            "class_code": {"type": "string", "title": "Leading (predominant) class code"},
+            "parent_code": {"type": "string", "title": "Parent area code in the level's main hierarchy"},
+            "mixed": {"type": "boolean", "title": "No clear leading class (small margin)"},
+        },
+        "additionalProperties": False,
+    }
+    return _json(doc, SCHEMA_JSON)
+
+
+def _parse_filter(text: str | None, lang: str | None) -> Any:
+    """A CQL2 text filter as its JSON form (400 when it does not parse or another language is named)."""
+    if lang not in (None, CQL2_TEXT):
+        raise BadRequest(f"filter-lang {lang!r} is not supported; use {CQL2_TEXT}")
+    if text is None or not text.strip():
+        return None
+    try:
+        return cql2.parse_text(text).to_json()
+    except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
+        raise BadRequest(f"filter is not valid CQL2 text: {exc}") from exc
+
+
 @router.get(
     "/collections/{collection}/items",
     summary="Areas of a level as GeoJSON, paged",
@@ -146,12 +195,28 @@ async def items(
     properties: Annotated[str | None, Query(max_length=500, description="Comma list of properties")] = None,
     classification: Annotated[str | None, Query(max_length=64)] = None,
     tier: Annotated[str | None, Query(max_length=32)] = None,
+    filter: Annotated[
+        str | None,
+        Query(max_length=2000, description="CQL2 text over the queryables: class_code, parent_code, mixed"),
+    ] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang", max_length=32)] = None,
+    class_code: Annotated[str | None, Query(max_length=32, description="Leading class code equals")] = None,
+    parent_code: Annotated[str | None, Query(max_length=32, description="Parent area code equals")] = None,
+    mixed: Annotated[bool | None, Query(description="No clear leading class")] = None,
 ) -> Response:
     level = cat.level_or_404(collection)
+    where = _parse_filter(filter, filter_lang)
+    equals = [
+        {"op": "=", "args": [{"property": name}, value]}
+        for name, value in (("class_code", class_code), ("parent_code", parent_code), ("mixed", mixed))
+        if value is not None
+    ]
+    if equals:  # property query parameters (Part 1 / Part 3), ANDed with any filter
+        where = {"op": "and", "args": equals + ([where] if where is not None else [])}
     if bbox_crs not in (None, CRS84):
         raise BadRequest(f"bbox-crs {bbox_crs!r} is not supported; use {CRS84}")
     box = parse_bbox(bbox)
-    keep = parse_properties(properties) or OGC_PROPERTIES
+    keep = parse_properties(properties, collection) or OGC_PROPERTIES
     choice = cat.choose(level, classification, tier)
     limit = min(limit or settings.default_page_size, settings.max_page_size)
 
@@ -164,6 +229,7 @@ async def items(
             limit=limit,
             offset=offset,
             with_geometry=with_geometry,
+            where=where,
         )
 
     rows = await store.fetch(matching(limit, offset))
@@ -231,3 +297,70 @@ async def item(
         {"href": f"{base}/collections/{level}", "rel": "collection", "type": JSON, "title": "The collection"},
     ]
     return _json(feature(row, OGC_PROPERTIES, links), GEOJSON)
+
+
+# The OpenAPI version the document at /openapi.json is written in: FastAPI writes 3.1 (JSON
+# Schema 2020-12, ``"type": "null"``), so the landing page says 3.1, and Part 1's ``oas30``
+# conformance class (OpenAPI 3.0) is not claimed.
+OPENAPI_VERSION = "3.1"
+ITEMS_PATH = "/ogc/collections/{collection}/items"
+
+
+def declare_paging(app: FastAPI, default: int, maximum: int) -> None:
+    """Declare the OGC ``limit`` parameter in ``components.parameters`` (with its default and
+    maximum) and refer to it from the items path: QGIS and GDAL choose their page size from it."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = make()
+        limit = {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"Page size: at most {maximum}; larger values are cut to it",
+            "schema": {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+            "style": "form",
+            "explode": False,
+        }
+        doc.setdefault("components", {}).setdefault("parameters", {})["limit"] = limit
+        get = doc.get("paths", {}).get(ITEMS_PATH, {}).get("get")
+        if get is not None:
+            get["parameters"] = [
+                {"$ref": "#/components/parameters/limit"} if p.get("name") == "limit" else p
+                for p in get.get("parameters", [])
+            ]
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def ogc_document(app: FastAPI, base: str) -> dict[str, Any]:
+    """The OpenAPI document of the OGC API alone, as OGC clients expect it: ``servers`` is the
+    ``/ogc`` base and paths are relative to it with the standard ``{collectionId}``, so GDAL
+    finds the items path (``/collections/{collectionId}/items``), its ``limit`` and the
+    queryables it may send as query parameters."""
+    full = app.openapi()
+    paths: dict[str, Any] = {}
+    for path, item in full.get("paths", {}).items():
+        if not path.startswith("/ogc/") or path == "/ogc/openapi.json":
+            continue
+        relative = path.removeprefix("/ogc").replace("{collection}", "{collectionId}")
+        operations = {}
+        for method, op in item.items():
+            op = dict(op)
+            op["parameters"] = [
+                p if p.get("name") != "collection" else p | {"name": "collectionId"}
+                for p in op.get("parameters", [])
+            ]
+            operations[method] = op
+        paths[relative] = operations
+    return {
+        "openapi": full["openapi"],
+        "info": {"title": "Citizen Insight - OGC API Features", "version": full["info"]["version"]},
+        "servers": [{"url": base}],
+        "paths": paths,
+        "components": full.get("components", {}),
+    }

@@ -18,8 +18,9 @@ from fastapi.responses import Response
 from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep, public_root
 from app.tiles.attribution import MODELLED, attribution_for
 from app.tiles.cache import Tile
-from app.tiles.layers import FIELDS, SERVICE_FIELDS
+from app.tiles.layers import EUROPE_EXTENT, counts_description, layer_fields
 from core.errors import NotFound
+from core.levels import BY_NAME
 from core.store.queries import tiles as q
 from core.store.queries.data import BandEdgesRow, band_edges
 
@@ -95,6 +96,13 @@ def _center(bounds: list[float]) -> list[float]:
     return [round((west + east) / 2, 6), round((south + north) / 2, 6), zoom]
 
 
+def _within(bounds: list[float], extent: tuple[float, float, float, float]) -> list[float]:
+    """``bounds`` cut to ``extent`` (``extent`` itself when they do not meet)."""
+    west, south = max(bounds[0], extent[0]), max(bounds[1], extent[1])
+    east, north = min(bounds[2], extent[2]), min(bounds[3], extent[3])
+    return [west, south, east, north] if west < east and south < north else list(extent)
+
+
 @router.get("/{layer}.json", summary="TileJSON 3.0.0 of a tile layer")
 async def get_tilejson(
     request: Request,
@@ -113,13 +121,15 @@ async def get_tilejson(
     query = f"?{urlencode(params)}" if params else ""
     base = public_root(request)
     bounds = list(cat.bbox(tl.levels) or (-180.0, -85.0511, 180.0, 85.0511))
+    if any(BY_NAME[level].family == "nuts" for level in tl.levels if level in cat.levels):
+        bounds = _within(bounds, EUROPE_EXTENT)
     bounds = [
         round(max(bounds[0], -180), 6),
         round(max(bounds[1], -85.0511), 6),
         round(min(bounds[2], 180), 6),
         round(min(bounds[3], 85.0511), 6),
     ]
-    fields = dict(FIELDS) | (SERVICE_FIELDS if service is not None else {})
+    fields = layer_fields(tl.levels, service is not None)
     attribution = attribution_for(tl.levels) + (f" | {MODELLED}" if service is not None else "")
     return {
         "tilejson": "3.0.0",
@@ -137,7 +147,8 @@ async def get_tilejson(
         "vector_layers": [
             {
                 "id": tl.name,
-                "description": tl.description,
+                "description": f"{tl.description}. Counts: {counts_description(tl.levels)}. "
+                "Every feature has a numeric id (the area code read as base 36).",
                 "minzoom": 0,
                 "maxzoom": settings.max_zoom,
                 "fields": {name: kind for name, kind in fields.items()},

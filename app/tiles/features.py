@@ -8,7 +8,24 @@ from typing import Any
 import orjson
 
 from core.errors import BadRequest
+from core.levels import BY_NAME, counted
 from core.store.queries.features import PROPERTIES
+
+# The count properties, named for households in the queries and renamed for population-based
+# levels (``core.levels.counted``): a NUTS region says ``population``.
+COUNT_PROPERTIES = ("households", "leading_class_households")
+
+
+def output_name(name: str, level: str) -> str:
+    """A property's name in the output of a level: counts are named for what they count."""
+    if name in COUNT_PROPERTIES and level in BY_NAME:
+        return name.replace("households", counted(level))
+    return name
+
+
+def output_names(level: str) -> list[str]:
+    """Every property of a level's features under its output name."""
+    return [output_name(p, level) for p in PROPERTIES]
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -35,20 +52,22 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def parse_properties(text: str | None) -> list[str] | None:
-    """A comma list of property names to keep; unknown names are a 400."""
+def parse_properties(text: str | None, level: str | None = None) -> list[str] | None:
+    """A comma list of property names to keep (as the level's output names them), returned as
+    the query's names; unknown names are a 400."""
     if text is None:
         return None
     names = [p.strip() for p in text.split(",") if p.strip()]
-    unknown = [p for p in names if p not in PROPERTIES]
+    known = {output_name(p, level) if level else p: p for p in PROPERTIES}
+    unknown = [p for p in names if p not in known]
     if unknown:
-        raise BadRequest(f"unknown properties {unknown}; known: {', '.join(PROPERTIES)}")
-    return names
+        raise BadRequest(f"unknown properties {unknown}; known: {', '.join(known)}")
+    return [known[p] for p in names]
 
 
 def properties_of(row: dict[str, Any], keep: list[str] | None = None) -> dict[str, Any]:
     props = {k: row.get(k) for k in PROPERTIES if k in row}
-    for key in ("households", "share", "margin", "demand_index"):
+    for key in ("households", "leading_class_households", "share", "margin", "demand_index"):
         value = props.get(key)
         if value is not None:
             props[key] = float(value)
@@ -56,7 +75,8 @@ def properties_of(row: dict[str, Any], keep: list[str] | None = None) -> dict[st
         props["mixed"] = bool(props["mixed"])
     if keep is not None:
         props = {k: v for k, v in props.items() if k in keep}
-    return props
+    level = str(row.get("level") or "")
+    return {output_name(k, level): v for k, v in props.items()}
 
 
 def feature(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import NotFound
-from core.levels import BY_NAME, LEVELS
+from core.levels import BY_NAME, LEVELS, counted
 from core.settings import Settings
 
 AUTO = "auto"
@@ -41,11 +41,12 @@ LAYERS: dict[str, TileLayer] = {
 }
 
 # Properties of every tile feature and their TileJSON types ("String", "Number", "Boolean").
+# Every feature also has a numeric ``id`` (``core.store.tile_fields``); output areas, which have
+# no names, carry their code as ``name``. The count fields depend on the level (see COUNTS).
 FIELDS: dict[str, str] = {
     "code": "String",
     "name": "String",
     "level": "String",
-    "households": "Number",
     "class_code": "String",
     "class_name": "String",
     "colour": "String",
@@ -54,6 +55,39 @@ FIELDS: dict[str, str] = {
     "mixed": "Boolean",
 }
 SERVICE_FIELDS: dict[str, str] = {"demand_index": "Number", "band": "String"}
+
+# The counts a level's features carry: all households of a UK area (Census 2021) and those of
+# its leading class; the population of a NUTS region (Eurostat) and that of its leading class.
+COUNTS: dict[str, dict[str, str]] = {
+    "households": {
+        "households": "all households in the area (Census 2021)",
+        "leading_class_households": "households of the leading class",
+    },
+    "population": {
+        "population": "residents of the region (Eurostat)",
+        "leading_class_population": "residents of the region when it is its own class (NUTS3)",
+    },
+}
+
+# Where TileJSON centres and bounds NUTS layers: mainland Europe with its islands (Iceland,
+# Cyprus, Malta, Crete). The NUTS regions outside it (the Canaries, the Azores, Madeira, the
+# French overseas departments) are still served; only the advertised extent leaves them out,
+# so a client does not open on the Sahara.
+EUROPE_EXTENT = (-25.0, 34.0, 45.0, 71.5)
+
+
+def counts_description(levels: tuple[str, ...]) -> str:
+    """What a layer's count fields hold, for TileJSON."""
+    nouns = dict.fromkeys(counted(level) for level in levels)
+    return "; ".join(f"{name}: {text}" for noun in nouns for name, text in COUNTS[noun].items())
+
+
+def layer_fields(levels: tuple[str, ...], service: bool) -> dict[str, str]:
+    """TileJSON ``fields`` of a layer drawing ``levels``: every property its features carry."""
+    fields = dict(FIELDS)
+    for noun in dict.fromkeys(counted(level) for level in levels):
+        fields |= {name: "Number" for name in COUNTS[noun]}
+    return fields | (SERVICE_FIELDS if service else {})
 
 
 def layer_or_404(name: str) -> TileLayer:

@@ -8,6 +8,7 @@ tier above whose code prefixes this one (OAC: ``3c2`` → ``3c`` → ``3``).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import pandas as pd
 import pyogrio
 
 from boundaries.catalogue import Source
+from boundaries.corrections import correct
 from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import read_tabular, require_filled, require_unique, write_source
 from boundaries.readers import check_file
@@ -140,6 +142,7 @@ def load_classification(
     if "parent_code" not in classes.columns:
         classes = classes.assign(parent_code=None)
     classes = complete_classes(classes, spec.tiers, label)
+    classes, corrected = correct(classes, source.id)
     finest = set(classes.loc[classes["tier"] == spec.tiers[-1], "code"])
     unknown = ~assignments["class_code"].isin(finest)
     if unknown.any():
@@ -170,6 +173,9 @@ def load_classification(
             raise LoadError(
                 label, f"classification {cid!r} already loaded by source {held['source_id'].iloc[0]}"
             )
+        tx.execute(q.forget_corrections(source.id))
+        if corrected:
+            tx.execute(q.record_corrections(source.id, json.dumps(corrected)))
         tx.delete_where("profile_class", classification_id=cid)
         tx.delete_where("area_class", classification_id=cid)
         tx.insert_frame("classification", classification)

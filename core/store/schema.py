@@ -244,7 +244,8 @@ composition_area = Table(
     PrimaryKeyConstraint("code", "level", "classification_id"),
 )
 
-# Leading class per area above the base level and tier (a base area's is its own class).
+# Leading class per area above the base level and tier (a base area's is its own class):
+# ``households`` counts every household of the area, ``class_households`` the leading class's.
 predominant_area = Table(
     "predominant_area",
     metadata,
@@ -254,10 +255,11 @@ predominant_area = Table(
     Column("tier", Text, nullable=False),
     Column("class_code", Text, nullable=False),
     Column("runner_up_code", Text),
-    Column("households", Double, nullable=False),
+    Column("class_households", Double, nullable=False),
     Column("share", Double, nullable=False),
     Column("margin", Double, nullable=False),
     Column("mixed", Boolean, nullable=False),
+    Column("households", Double, nullable=False),
     PrimaryKeyConstraint("code", "tier", "level", "classification_id"),
 )
 
@@ -273,7 +275,7 @@ tile_area = Table(
     Column("name", Text),
     Column("classification_id", Text),
     Column("tier", Text),
-    Column("households", Double),
+    Column("households", Double),  # every household of the area
     Column("class_code", Text),
     Column("class_name", Text),
     Column("colour", Text),
@@ -285,6 +287,7 @@ tile_area = Table(
     Column("maxx", Double),
     Column("maxy", Double),
     _geom("geom", 3857),
+    Column("class_households", Double),  # the leading class's households
     PrimaryKeyConstraint("level", "max_zoom", "code"),
 )
 # One spatial index per level and band: a low-zoom NUTS tile must not wade through the
@@ -539,12 +542,12 @@ HAVING SUM(k.mix[t.position]) > 0
 """,
     "predominant": """
 CREATE VIEW predominant AS
-SELECT classification_id, level, code, tier, class_code, runner_up_code, households, share, margin,
-       mixed
+SELECT classification_id, level, code, tier, class_code, runner_up_code, households, class_households,
+       share, margin, mixed
 FROM predominant_area
 UNION ALL
 SELECT b.classification_id, b.level, b.code, t.tier, t.class_code, CAST(NULL AS TEXT), b.households,
-       1.0, 1.0, FALSE
+       b.households, 1.0, 1.0, FALSE
 FROM base_composition b
 JOIN class_tier t ON t.classification_id = b.classification_id AND t.finest_code = b.class_code
 WHERE b.households > 0

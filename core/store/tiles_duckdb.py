@@ -10,6 +10,7 @@ z/x/y. The layer, level and band come from the start-up catalogue (checked by
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
+from core.store.tile_fields import FEATURE_ID, count_columns, feature_id_sql
 from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column, tile_lonlat_bounds
 
@@ -28,7 +29,7 @@ def _envelope(b: Binds, q: TileQuery) -> str:
 
 def _kept(q: TileQuery, b: Binds, keep: int) -> str:
     return f"""kept AS MATERIALIZED (SELECT * FROM feat WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) LIMIT {b(keep)})
-SELECT (SELECT ST_AsMVT(k, '{q.layer}', {EXTENT}, 'geom') FROM kept k) AS tile,
+SELECT (SELECT ST_AsMVT(k, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') FROM kept k) AS tile,
        (SELECT count(*) FROM kept) AS features, (SELECT count(*) FROM kept) AS candidates
 """
 
@@ -47,8 +48,9 @@ def area_tile(q: TileQuery, keep: int) -> Query:
     several = len(q.classifications) > 1
     distinct = "DISTINCT ON (a.code) " if several else ""
     order = f"ORDER BY a.code, list_position({ids}::VARCHAR[], p.classification_id)" if several else ""
-    properties = """a.code, a.name, a.level, p.households, p.class_code, pc.name AS class_name,
-         pc.colour, p.share, p.margin, p.mixed"""
+    properties = f"""{feature_id_sql("a.code")} AS {FEATURE_ID}, a.code, COALESCE(a.name, a.code) AS name,
+         a.level, {count_columns(q.level, "p.households", "p.class_households")}, p.class_code,
+         pc.name AS class_name, pc.colour, p.share, p.margin, p.mixed"""
     demand = ""
     if q.service is not None:
         properties += ", d.demand_index, d.band"
@@ -75,7 +77,9 @@ def serving_tile(q: TileQuery, keep: int) -> Query:
     """A tile drawn from ``tile_area``: the band's rows, the class inline."""
     b = Binds()
     envelope = _envelope(b, q)
-    properties = "a.code, a.name, a.level, a.households, a.class_code, a.class_name, a.colour, a.share, a.margin, a.mixed"
+    properties = f"""{feature_id_sql("a.code")} AS {FEATURE_ID}, a.code, COALESCE(a.name, a.code) AS name,
+         a.level, {count_columns(q.level, "a.households", "a.class_households")}, a.class_code, a.class_name,
+         a.colour, a.share, a.margin, a.mixed"""
     demand = ""
     if q.service is not None:
         properties += ", d.demand_index, d.band"

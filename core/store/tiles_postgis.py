@@ -12,13 +12,18 @@ every value is bound.
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
+from core.store.tile_fields import FEATURE_ID, count_columns, feature_id_sql
 from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column
 
-_CLASS_COLUMNS = "s.code, s.name, s.level, s.households, s.class_code, pc.name AS class_name, pc.colour, s.share, s.margin, s.mixed"
-_INLINE_COLUMNS = (
-    "s.code, s.name, s.level, s.households, s.class_code, s.class_name, s.colour, s.share, s.margin, s.mixed"
-)
+
+def _columns(q: TileQuery, class_name: str, colour: str) -> str:
+    """A feature's id and properties from the candidate row ``s`` (names from ``pc`` or inline)."""
+    return (
+        f"{feature_id_sql('s.code')} AS {FEATURE_ID}, s.code, COALESCE(s.name, s.code) AS name, s.level, "
+        f"{count_columns(q.level, 's.households', 's.class_households')}, s.class_code, "
+        f"{class_name} AS class_name, {colour} AS colour, s.share, s.margin, s.mixed"
+    )
 
 
 def _envelope(b: Binds, q: TileQuery) -> str:
@@ -59,16 +64,17 @@ def area_tile(q: TileQuery, keep: int) -> Query:
     demand, extra = _demand(b, q)
     sql = f"""
 {env}
-SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') AS tile, count(t.geom) AS features, count(*) AS candidates
 FROM (
-  SELECT {_CLASS_COLUMNS}{extra},
+  SELECT {_columns(q, "pc.name", "pc.colour")}{extra},
          ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
   FROM (
-    SELECT a.code, a.name, a.level, a.{column} AS g, p.classification_id, p.households, p.class_code,
-           p.share, p.margin, p.mixed
+    SELECT a.code, a.name, a.level, a.{column} AS g, p.classification_id, p.households,
+           p.class_households, p.class_code, p.share, p.margin, p.mixed
     FROM area a CROSS JOIN env
     LEFT JOIN LATERAL (
-      SELECT p.classification_id, p.households, p.class_code, p.share, p.margin, p.mixed
+      SELECT p.classification_id, p.households, p.class_households, p.class_code, p.share, p.margin,
+             p.mixed
       FROM predominant p
       WHERE {pick} AND p.level = a.level AND p.code = a.code AND p.tier = {tier}::text
       {order}
@@ -92,9 +98,9 @@ def serving_tile(q: TileQuery, keep: int) -> Query:
     demand, extra = _demand(b, q)
     sql = f"""
 {env}
-SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') AS tile, count(t.geom) AS features, count(*) AS candidates
 FROM (
-  SELECT {_INLINE_COLUMNS}{extra},
+  SELECT {_columns(q, "s.class_name", "s.colour")}{extra},
          ST_AsMVTGeom(s.geom, env.box, {EXTENT}, {BUFFER}, true) AS geom
   FROM (
     SELECT a.*

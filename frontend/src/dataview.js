@@ -228,20 +228,18 @@ function render() {
 
 function csvValue(v) {
   if (v === null || v === undefined) return '';
-  const text = String(v);
+  // text a spreadsheet would run as a formula is written as text
+  const text = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-// The rows and columns on screen, in their order, with the same header lines as the server's CSV.
+// The rows and columns on screen, in their order.
+// Header first, data only, so GDAL, QGIS, pandas and spreadsheets read it as it is; what the
+// numbers mean (band edges, units, sources) is in the JSON sidecar the server links to
+// (/api/data?format=meta), the same for the server's own CSV.
 export function toCsv() {
   const cols = columns().map((c) => c.key);
-  const s = state.get();
-  const lines = [
-    `# Citizen Insight data view: level=${body.level} parent=${body.parent || ''} classification=${body.classification_id}; demand is modelled`,
-    ...body.services.map((x) => `# s${x.lgsl} = LGSL ${x.lgsl} ${x.label}; band scheme ${x.scheme}, edges [${(x.band_edges || []).join(', ')}]; expected in ${x.expected_units}`),
-  ];
-  if (s.filter || s.band) lines.push(`# filtered on screen: text="${s.filter}" band=${s.band || 'any'}`);
-  lines.push(cols.join(','));
+  const lines = [cols.join(',')];
   for (const r of shown) lines.push(cols.map((c) => csvValue(r[c])).join(','));
   return lines.join('\n') + '\n';
 }

@@ -76,6 +76,20 @@ LIMIT 1
 """)
 
 
+def parent_known(code: str) -> Query:
+    """Whether ``code`` can be a ``parent`` filter: an area's code, a parent named by the
+    areas or their links, or the prefix of a NUTS region's code (``known`` is true or false)."""
+    b = Binds()
+    c = b(code)
+    return b.query(f"""
+SELECT (EXISTS (SELECT 1 FROM area a WHERE a.code = {c}::text)
+        OR EXISTS (SELECT 1 FROM area a WHERE a.parent_code = {c}::text)
+        OR EXISTS (SELECT 1 FROM area_link l WHERE l.parent_code = {c}::text)
+        OR EXISTS (SELECT 1 FROM area a WHERE a.level IN ('nuts0', 'nuts1', 'nuts2', 'nuts3')
+                   AND a.code LIKE {c}::text || '_%')) AS known
+""")
+
+
 @dataclass(frozen=True)
 class ParentRow:
     level: str

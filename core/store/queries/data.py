@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.store.queries.areas import NUTS_BELOW
-from core.store.sql import Binds, Query
+from core.store.sql import Binds, Dialects, Query
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,36 @@ WHERE classification_id = {b(classification_id)}::text AND lgsl = ANY({b(list(lg
   AND level = {b(level)}::text
 ORDER BY lgsl, scheme
 """)
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source_id: str
+    title: str
+    url: str | None
+    licence: str | None
+    attribution: str | None
+    vintage: str | None
+
+
+def sources(level: str, classification_ids: Sequence[str]) -> Query:
+    """The sources behind a level's areas and some classifications: title, licence, vintage."""
+    b = Binds()
+    lv, ids = b(level), b(list(classification_ids))
+    return b.query(
+        Dialects(
+            postgis=f"""
+SELECT s.source_id, s.title, s.url, s.licence, s.attribution, s.vintage FROM source s
+WHERE s.source_id IN (SELECT DISTINCT source_id FROM area WHERE level = {lv}::text)
+   OR s.source_id IN (SELECT source_id FROM classification WHERE classification_id = ANY({ids}::text[]))
+ORDER BY s.source_id
+""",
+            duckdb=f"""
+SELECT s.source_id, s.title, s.url, s.licence, s.attribution, s.vintage FROM source s
+WHERE s.source_id IN (SELECT DISTINCT source_id FROM area WHERE level = {lv}::text)
+   OR s.source_id IN (SELECT source_id FROM classification
+                      WHERE list_contains({ids}::VARCHAR[], classification_id))
+ORDER BY s.source_id
+""",
+        )
+    )

@@ -24,3 +24,10 @@ SELECT (SELECT COUNT(*) FROM service) AS services,
        (SELECT COUNT(DISTINCT lgsl) FROM service_model) AS modelled
 """
     )
+
+
+def corrections() -> Query:
+    """Typos corrected by each load (``meta`` keys ``corrections:<source id>``, JSON lists)."""
+    return Query(
+        "SELECT substr(key, 13) AS source_id, value FROM meta WHERE key LIKE 'corrections:%' ORDER BY key"
+    )

@@ -98,3 +98,21 @@ def link_children_of_others(child_level: str, parent_level: str, source_id: str)
         f"SELECT DISTINCT child_code FROM area_link WHERE child_level = {b(child_level)} "
         f"AND parent_level = {b(parent_level)} AND source_id <> {b(source_id)}"
     )
+
+
+def corrections_key(source_id: str) -> str:
+    """The ``meta`` key under which a source's load records the typos it corrected."""
+    return f"corrections:{source_id}"
+
+
+def forget_corrections(source_id: str) -> Query:
+    b = Binds()
+    return b.query(f"DELETE FROM meta WHERE key = {b(corrections_key(source_id))}")
+
+
+def record_corrections(source_id: str, corrections_json: str) -> Query:
+    """Record what a load corrected (a JSON list) beside it."""
+    b = Binds()
+    return b.query(
+        f"INSERT INTO meta (key, value) VALUES ({b(corrections_key(source_id))}, {b(corrections_json)})"
+    )

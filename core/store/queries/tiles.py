@@ -69,10 +69,10 @@ def insert_tile_areas(level: str, band: int, classification_id: str, tier: str) 
             AND NOT EXISTS (SELECT 1 FROM census_value c WHERE c.variable = {var}::text AND c.area_code = a.code)
             THEN {b(BOUNDARY_CHANGED)}::text ELSE pc.name END"""
     return b.query(f"""
-INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_code,
-                       class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
-SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_code,
-       {class_name}, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
+INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_households,
+                       class_code, class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
+SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_households,
+       p.class_code, {class_name}, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
        {band_geometry(level, band)}
 FROM area a
 LEFT JOIN predominant p ON p.classification_id = {b(classification_id)} AND p.level = a.level

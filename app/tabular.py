@@ -1,0 +1,71 @@
+"""CSV downloads that every tool reads, with their metadata beside them.
+
+A CSV body is the header row and the data rows, nothing else: pandas, GDAL/QGIS, LibreOffice
+and Excel all take the first line as the header. What the numbers mean (band edges, units,
+sources, attribution, classification, vintages) goes in a JSON sidecar, linked from the
+response with ``Link: <...>; rel="describedby"``, and the essentials in ``X-Insight-*``
+headers.
+
+UTF-8 without a byte-order mark by default: LibreOffice's CSV import decodes by the character
+set chosen in its import options and ignores a BOM (headless, the default options read it
+as three Windows-1252 characters glued to the first column name), pandas and GDAL read UTF-8
+either way. ``bom=true`` adds one for Excel, which needs it to open UTF-8 CSV by double-click.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+BOM = "\ufeff"
+_PLAIN = {
+    ord(k): v
+    for k, v in {"©": "(c)", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\n": " "}.items()
+}
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def header_text(text: str) -> str:
+    """A header value every client reads (ASCII): © as (c), dashes and quotes plain, accents
+    dropped; the sidecar keeps the exact text."""
+    plain = text.translate(_PLAIN)
+    return unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode("ascii")
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool = False) -> str:
+    """Header and rows as CSV (``None`` as an empty field), optionally after a UTF-8 BOM."""
+    out = io.StringIO()
+    if bom:
+        out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
+def sidecar_url(request: Request, path: str | None = None, **changes: str) -> str:
+    """The request's URL with another path and/or some query parameters changed."""
+    url = request.url
+    if path is not None:
+        url = url.replace(path=path)
+    params = dict(request.query_params) | changes
+    params = {k: v for k, v in params.items() if k != "bom"}
+    return str(url.replace_query_params(**params))
+
+
+def csv_response(
+    text: str, *, filename: str, described_by: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A CSV download with its metadata linked and summed up in headers."""
+    out = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Link": f'<{described_by}>; rel="describedby"; type="application/json"',
+    }
+    out |= {k: header_text(v) for k, v in (headers or {}).items()}
+    return Response(text, media_type=CSV_MEDIA_TYPE, headers=out)

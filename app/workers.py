@@ -53,8 +53,27 @@ def _worker(settings_json: str, host: str, port: int, config: dict[str, Any]) ->
     from app.serve import exit_if_statements_linger
 
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **config))
+    _stop_when_orphaned(server)
     server.run(sockets=[sock])
     exit_if_statements_linger()
+
+
+def _stop_when_orphaned(server: Any) -> None:
+    """Stop this worker if its supervisor dies (killed with SIGKILL, it cannot stop us itself)."""
+    import os
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:
+                log.warning("the supervising process is gone: stopping worker %d", os.getpid())
+                server.should_exit = True
+                return
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
 def run_workers(settings: Settings, host: str, port: int, workers: int, config: dict[str, Any]) -> None:

@@ -101,6 +101,7 @@ def test_workers_serve_restart_and_stop_on_sigterm(synthetic_settings: Settings,
         stderr=(tmp_path / "server.log").open("w"),
     )
     base = f"http://127.0.0.1:{port}"
+    workers: list[int] = []
     try:
         deadline = time.monotonic() + 60
         while len(_children(server.pid)) < 2 or not _ready(base):
@@ -126,7 +127,20 @@ def test_workers_serve_restart_and_stop_on_sigterm(synthetic_settings: Settings,
         assert not _children(server.pid)
     finally:
         if server.poll() is None:
-            server.kill()
+            server.kill()  # its workers notice and stop (next test)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [w for w in workers if _alive(w)], "workers outlived their supervisor"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie left for a reaper that never comes does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def _ready(base: str) -> bool:
@@ -134,3 +148,32 @@ def _ready(base: str) -> bool:
         return httpx.get(f"{base}/api/levels", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process tree read with pgrep")
+def test_workers_stop_when_their_supervisor_is_killed(synthetic_settings: Settings, tmp_path: Path) -> None:
+    if synthetic_settings.backend != "postgis":
+        pytest.skip("several workers need PostGIS")
+    port = free_port()
+    env = os.environ | {
+        "INSIGHT_DATABASE_URL": synthetic_settings.database_url,
+        "INSIGHT_LOG_LEVEL": "warning",
+    }
+    command = [sys.executable, "-c", "from cli.main import main; main()", "serve", "--workers", "2"]
+    server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(server.pid)) < 2 or not _ready(f"http://127.0.0.1:{port}"):
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.3)
+        server.kill()
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [w for w in workers if _alive(w)], "workers outlived their supervisor"
+    finally:
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ LevelQuery = Annotated[str | None, Query(pattern="^(" + "|".join(LEVEL_NAMES) + 
 ClassificationQuery = Annotated[str | None, Query(max_length=64, description="Classification id")]
 
 
-@router.get("", response_model=AreaPage, summary="Search areas by code or name")
+@router.get("", response_model=AreaPage, summary="Search areas by code, name, postcode or postcode district")
 async def search_areas(
     store: StoreDep,
     settings: SettingsDep,
@@ -44,9 +45,27 @@ async def search_areas(
         raise LimitExceeded(f"limit {limit} exceeds the maximum page size {settings.max_page_size}")
     text = q_.strip().lower() if q_ and q_.strip() else None
     await check_parent(store, parent)
-    rows = await store.fetch_as(AreaRow, q.search(level, text, parent, limit, offset))
+    rows = await _by_postcode(store, q_, level) if text and not parent and not offset else []
+    if not rows:
+        rows = await store.fetch_as(AreaRow, q.search(level, text, parent, limit, offset))
     total = int(rows[0].total or 0) if rows else 0
     return {"total": total, "limit": limit, "offset": offset, "items": [summary(r) for r in rows]}
+
+
+# A full postcode (outward code, then digit and two letters) or a postcode district (outward code).
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})?$")
+
+
+async def _by_postcode(store: StoreDep, text: str | None, level: str | None) -> list[AreaRow]:
+    """Areas a postcode or postcode district names, through the loaded postcode lookup (none
+    when the text is not shaped like one or no lookup is loaded)."""
+    compact = re.sub(r"\s+", "", text or "").upper()
+    match = _POSTCODE.match(compact)
+    if not match:
+        return []
+    full = compact if match.group(2) else None
+    rows = await store.fetch_as(AreaRow, q.by_postcode(full, None if full else compact, 100))
+    return [r for r in rows if level is None or r.level == level]
 
 
 @router.get("/{code}", response_model=AreaDetail, summary="One area: parents, households, class mix")

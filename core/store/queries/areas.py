@@ -63,6 +63,34 @@ LIMIT {b(limit)} OFFSET {b(offset)}
 """)
 
 
+def by_postcode(postcode: str | None, district: str | None, limit: int) -> Query:
+    """Areas found by a postcode (its output area, then that area's ward) or a postcode district
+    such as ``M33`` (the wards holding its postcodes, most first), from the loaded lookup.
+
+    Postcodes are stored normalised (upper case, no spaces), so a district is every postcode
+    but its last three characters (the inward code).
+    """
+    b = Binds()
+    pc, d = b(postcode), b(district)
+    return b.query(f"""
+WITH oas AS (
+  SELECT oa_code, COUNT(*) AS n FROM postcode
+  WHERE postcode = {pc}::text OR left(postcode, length(postcode) - 3) = {d}::text
+  GROUP BY oa_code
+), hits AS (
+  SELECT oa_code AS code, 'oa' AS level, n FROM oas WHERE {pc}::text IS NOT NULL
+  UNION ALL
+  SELECT l.parent_code AS code, l.parent_level AS level, SUM(o.n) AS n
+  FROM oas o JOIN area_link l ON l.child_level = 'oa' AND l.child_code = o.oa_code AND l.parent_level = 'ward'
+  GROUP BY l.parent_code, l.parent_level
+)
+SELECT {AREA_COLUMNS}, COUNT(*) OVER () AS total
+FROM hits h JOIN area a ON a.level = h.level AND a.code = h.code
+ORDER BY (h.level = 'oa') DESC, h.n DESC, a.name, a.code
+LIMIT {b(limit)}
+""")
+
+
 def by_code(code: str, level: str | None) -> Query:
     """One area by code (the coarsest level holding it, unless ``level`` is given)."""
     b = Binds()

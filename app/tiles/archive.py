@@ -21,7 +21,7 @@ from pmtiles.writer import Writer
 
 from app.catalogue import Catalogue, read_catalogue
 from app.tiles.attribution import MODELLED, attribution_for
-from app.tiles.layers import FIELDS, SERVICE_FIELDS, level_for_zoom
+from app.tiles.layers import counts_description, layer_fields, level_for_zoom
 from app.tiles.service import TileService
 from core import progress
 from core.errors import BadRequest, LimitExceeded
@@ -175,13 +175,15 @@ def _header(cat: Catalogue, levels: tuple[str, ...], min_zoom: int, max_zoom: in
 def _metadata(
     cat: Catalogue, layer: str, levels: tuple[str, ...], service: int | None, by_zoom: dict[int, str]
 ) -> dict:
-    fields = dict(FIELDS) | (SERVICE_FIELDS if service is not None else {})
+    levels_drawn = tuple(dict.fromkeys(by_zoom.values()))
+    fields = layer_fields(levels_drawn, service is not None)
     attribution = attribution_for(levels) + (f" | {MODELLED}" if service is not None else "")
     return {
         "name": f"Citizen Insight: {layer}" + (f", service {service}" if service is not None else ""),
         "attribution": attribution,
         "data_version": cat.version,
         "levels_by_zoom": {str(z): lv for z, lv in by_zoom.items()},
+        "counts": counts_description(levels_drawn),
         "vector_layers": [
             {
                 "id": layer,

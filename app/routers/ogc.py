@@ -143,7 +143,12 @@ async def collection(request: Request, collection: CollectionPath, cat: Catalogu
     return _json(_collection(_base(request), level, cat.levels[level]))
 
 
-@router.get("/collections/{collection}/queryables", summary="What a filter may compare (Part 3)")
+@router.get(
+    "/collections/{collection}/queryables",
+    summary="What a filter may compare (Part 3)",
+    response_class=Response,
+    responses={200: {"content": {SCHEMA_JSON: {}}, "description": "A JSON Schema of the queryables"}},
+)
 async def queryables(request: Request, collection: CollectionPath, cat: CatalogueDep) -> Response:
     level = cat.level_or_404(collection)
     href = f"{_base(request)}/collections/{level}/queryables"

@@ -115,7 +115,7 @@ def values_tile(q: TileQuery, keep: int, values: AreaValues) -> Query:
     sql = f"""
 WITH v AS (SELECT {", ".join(columns)}),
 feat AS (
-  SELECT a.code, a.name{props},
+  SELECT a.code, a.name{props}, {feature_id_sql("a.code")} AS {FEATURE_ID},
          ST_AsMVTGeom(a.{column}, {envelope}, {EXTENT}, {BUFFER}, true) AS geom
   FROM area a
   JOIN v ON v.code = a.code

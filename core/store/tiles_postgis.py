@@ -133,9 +133,11 @@ def values_tile(q: TileQuery, keep: int, values: AreaValues) -> Query:
     sql = f"""
 {env},
 v AS (SELECT * FROM unnest({", ".join(arrays)}) AS v({", ".join(names)}))
-SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom') AS tile, count(t.geom) AS features, count(*) AS candidates
+SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') AS tile, count(t.geom) AS features,
+       count(*) AS candidates
 FROM (
-  SELECT s.code, s.name{props}, ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
+  SELECT s.code, s.name{props}, {feature_id_sql("s.code")} AS {FEATURE_ID},
+         ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
   FROM (
     SELECT a.code, a.name, a.{column} AS g
     FROM area a CROSS JOIN env

@@ -10,6 +10,10 @@ UTF-8 without a byte-order mark by default: LibreOffice's CSV import decodes by 
 set chosen in its import options and ignores a BOM (headless, the default options read it
 as three Windows-1252 characters glued to the first column name), pandas and GDAL read UTF-8
 either way. ``bom=true`` adds one for Excel, which needs it to open UTF-8 CSV by double-click.
+
+No cell is one a spreadsheet would run: a text cell starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is read as a formula by Excel, LibreOffice and Google Sheets (CSV
+injection), so it gets a leading apostrophe; numbers stay numbers (a negative z is a number).
 """
 
 from __future__ import annotations
@@ -29,6 +33,19 @@ _PLAIN = {
     for k, v in {"©": "(c)", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "\n": " "}.items()
 }
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SUPPRESSED = "suppressed"  # what a suppressed count reads as (never 0)
+
+
+def cell(value: Any) -> Any:
+    """A value as written: None empty, booleans ``true``/``false``, formula-looking text escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def header_text(text: str) -> str:
@@ -39,14 +56,19 @@ def header_text(text: str) -> str:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool = False) -> str:
-    """Header and rows as CSV (``None`` as an empty field), optionally after a UTF-8 BOM."""
+    """Header and rows as CSV (cells as :func:`cell` writes them), optionally after a UTF-8 BOM."""
     out = io.StringIO()
     if bom:
         out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerow([cell(c) for c in columns])
+    writer.writerows([cell(v) for v in row] for row in rows)
     return out.getvalue()
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text of rows given as mappings, ``columns`` picking and ordering their values."""
+    return csv_text(columns, ([row.get(c) for c in columns] for row in rows))
 
 
 def sidecar_url(request: Request, path: str | None = None, **changes: str) -> str:

@@ -417,7 +417,7 @@ def test_another_council_sees_only_its_own_records(client: TestClient, world_sto
 
 
 def test_formula_looking_text_is_escaped_in_csv() -> None:
-    from app.safe_csv import to_csv
+    from app.tabular import to_csv
 
     text = to_csv(["name", "z"], [{"name": '=HYPERLINK("http://x")', "z": -2.5}, {"name": "+1", "z": None}])
     rows = list(csv.reader(io.StringIO(text)))

@@ -19,7 +19,7 @@ from app.councils import PRIVATE, CouncilDep
 from app.deps import CatalogueDep, SettingsDep, StoreDep
 from app.routers.councils import AUTH_ERRORS
 from app.routers.tiles import MVT_MEDIA_TYPE
-from app.safe_csv import SUPPRESSED, to_csv
+from app.tabular import SUPPRESSED, to_csv
 from core.errors import BadRequest
 from core.store import Reader
 from core.store.tile_source import AreaValues, TileQuery

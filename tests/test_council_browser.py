@@ -15,13 +15,10 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from core.store import open_reader
-from core.store.queries import profiles as q
-from records import access
 from tests.conftest import settings_variant
 from tests.live_server import live_server
 from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.test_council_profiles import MANCHESTER, TRAFFORD, Scenario
+from tests.test_council_profiles import Scenario, fill_workspace
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,30 +34,7 @@ def site(synthetic_settings: Settings, synthetic, tmp_path_factory: pytest.TempP
     settings = settings.model_copy(update={"workspace_path": folder / "workspace.duckdb"})
     sc = Scenario(synthetic, uuid.uuid4().hex[:6])
 
-    async def fill() -> dict[str, str]:
-        store = await open_reader(settings)
-        try:
-            _, token = await access.create_council(store, "Trafford Council", [TRAFFORD], sc.trafford)
-            _, other = await access.create_council(store, "Manchester Council", [MANCHESTER], sc.manchester)
-            upload_id = f"u-{uuid.uuid4().hex[:8]}"
-            async with store.unit_of_work() as uow:
-                await uow.execute(
-                    q.insert_upload(
-                        upload_id=upload_id,
-                        council_id=sc.trafford,
-                        content_hash=upload_id,
-                        source_name="records.csv",
-                        synthetic=True,
-                        rows=100,
-                    )
-                )
-                for statement in q.insert_service_counts(sc.rows(upload_id)):
-                    await uow.execute(statement)
-            return {"token": token, "other": other}
-        finally:
-            await store.close()
-
-    tokens = asyncio.run(fill())
+    tokens = asyncio.run(fill_workspace(settings, sc, "Trafford Council", "Manchester Council"))
     with live_server(settings) as url:
         yield {"url": url, "council": sc.trafford, "oas": list(sc.trafford_oas["code"]), **tokens}
 

@@ -103,36 +103,41 @@ class Scenario:
         return oas.groupby("cls")["households"].sum().astype(float)
 
 
+async def fill_workspace(
+    settings: Settings, sc: Scenario, trafford_name: str, manchester_name: str
+) -> dict[str, str]:
+    """Two councils (Trafford with the scenario's synthetic aggregates, Manchester empty):
+    their tokens as ``{"token", "other"}``."""
+    store = await open_reader(settings)
+    try:
+        _, token = await access.create_council(store, trafford_name, [TRAFFORD], sc.trafford)
+        _, other = await access.create_council(store, manchester_name, [MANCHESTER], sc.manchester)
+        upload_id = f"u-{uuid.uuid4().hex[:8]}"
+        async with store.unit_of_work() as uow:
+            await uow.execute(
+                q.insert_upload(
+                    upload_id=upload_id,
+                    council_id=sc.trafford,
+                    content_hash=upload_id,
+                    source_name="records.csv",
+                    synthetic=True,
+                    rows=100,
+                )
+            )
+            for statement in q.insert_service_counts(sc.rows(upload_id)):
+                await uow.execute(statement)
+        return {"token": token, "other": other}
+    finally:
+        await store.close()
+
+
 @pytest.fixture(scope="module")
 def world_store(synthetic_settings: Settings, synthetic, tmp_path_factory: pytest.TempPathFactory):
     """A copy of the generated store with two councils and Trafford's aggregates."""
     settings = settings_variant(synthetic_settings, tmp_path_factory.mktemp("profiles"))
     sc = Scenario(synthetic, uuid.uuid4().hex[:6])
 
-    async def fill() -> dict[str, str]:
-        store = await open_reader(settings)
-        try:
-            _, token = await access.create_council(store, sc.trafford.title(), [TRAFFORD], sc.trafford)
-            _, other = await access.create_council(store, sc.manchester.title(), [MANCHESTER], sc.manchester)
-            upload_id = f"u-{uuid.uuid4().hex[:8]}"
-            async with store.unit_of_work() as uow:
-                await uow.execute(
-                    q.insert_upload(
-                        upload_id=upload_id,
-                        council_id=sc.trafford,
-                        content_hash=upload_id,
-                        source_name="records.csv",
-                        synthetic=True,
-                        rows=100,
-                    )
-                )
-                for statement in q.insert_service_counts(sc.rows(upload_id)):
-                    await uow.execute(statement)
-            return {"token": token, "other": other}
-        finally:
-            await store.close()
-
-    tokens = asyncio.run(fill())
+    tokens = asyncio.run(fill_workspace(settings, sc, sc.trafford.title(), sc.manchester.title()))
     return settings, sc, tokens
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import signal
 import socket
 import time
@@ -42,8 +43,10 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(settings_json: str, host: str, port: int, config: dict[str, Any]) -> None:
+def _worker(settings_json: str, host: str, port: int, config: dict[str, Any], supervisor: int) -> None:
     """One server process: its own app, store pool and socket."""
+    if os.getppid() != supervisor:  # the supervisor died while this worker was starting
+        return
     import uvicorn
 
     from app.main import create_app
@@ -53,21 +56,22 @@ def _worker(settings_json: str, host: str, port: int, config: dict[str, Any]) ->
     from app.serve import exit_if_statements_linger
 
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **config))
-    _stop_when_orphaned(server)
+    _stop_when_orphaned(server, supervisor)
     server.run(sockets=[sock])
     exit_if_statements_linger()
 
 
-def _stop_when_orphaned(server: Any) -> None:
-    """Stop this worker if its supervisor dies (killed with SIGKILL, it cannot stop us itself)."""
-    import os
-    import threading
+def _stop_when_orphaned(server: Any, supervisor: int) -> None:
+    """Stop this worker if its supervisor dies (killed with SIGKILL, it cannot stop us itself).
 
-    parent = os.getppid()
+    The supervisor's pid comes from the supervisor itself: a worker still importing when the
+    supervisor dies would otherwise take its new parent (init) for the supervisor.
+    """
+    import threading
 
     def watch() -> None:
         while not server.should_exit:
-            if os.getppid() != parent:
+            if os.getppid() != supervisor:
                 log.warning("the supervising process is gone: stopping worker %d", os.getpid())
                 server.should_exit = True
                 return
@@ -83,7 +87,9 @@ def run_workers(settings: Settings, host: str, port: int, workers: int, config: 
     stopping = False
 
     def start() -> mp.process.BaseProcess:
-        process = context.Process(target=_worker, args=(payload, host, port, config), daemon=False)
+        process = context.Process(
+            target=_worker, args=(payload, host, port, config, os.getpid()), daemon=False
+        )
         process.start()
         return process
 

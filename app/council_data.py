@@ -7,12 +7,14 @@ apportioned by the area's households per class (see :mod:`core.store.queries.pro
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from core.channels import CHANNELS
 from core.errors import BadRequest, NotFound
 from core.store import Reader
 from core.store.queries import profiles as q
@@ -165,3 +167,44 @@ async def customer_counts(
         ),
     )
     return pd.Series({r.class_code: float(r.value) for r in rows}, dtype=float)
+
+
+async def customer_counts_by_channel(
+    store: Reader,
+    council: CouncilRef,
+    lgsl: int | None,
+    classification_id: str,
+    tier: str,
+    area: Area,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> pd.DataFrame:
+    """Contacts per class (rows) and channel (columns, in :data:`core.channels.CHANNELS` order)
+    of the records placed inside ``area``, optionally of the months in ``period``."""
+    assert area.level is not None
+    rows = await store.fetch_as(
+        q.ClassChannelRow,
+        q.customers_by_class_channel(
+            council_id=council.council_id,
+            lgsl=lgsl,
+            classification_id=classification_id,
+            tier=tier,
+            within_level=area.level,
+            within_codes=area.codes,
+            period=period,
+        ),
+    )
+    frame = pd.DataFrame([(r.class_code, r.channel, float(r.value)) for r in rows], columns=["c", "ch", "v"])
+    wide = frame.pivot_table(index="c", columns="ch", values="v", aggfunc="sum", fill_value=0.0)
+    used = [c.channel for c in CHANNELS if c.channel in wide.columns]
+    return wide.reindex(columns=used).rename_axis(index="class_code", columns="channel").astype(float)
+
+
+async def contacts_by_month(store: Reader, council: CouncilRef, lgsl: int | None) -> pd.DataFrame:
+    """Contacts per month (rows, first day of the month) and channel (columns)."""
+    rows = await store.fetch_as(
+        q.MonthChannelRow, q.contacts_by_month_channel(council_id=council.council_id, lgsl=lgsl)
+    )
+    frame = pd.DataFrame([(r.month, r.channel, float(r.value)) for r in rows], columns=["m", "ch", "v"])
+    wide = frame.pivot_table(index="m", columns="ch", values="v", aggfunc="sum", fill_value=0.0)
+    used = [c.channel for c in CHANNELS if c.channel in wide.columns]
+    return wide.reindex(columns=used).rename_axis(index="month", columns="channel").astype(float)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from geo._checks import non_negative
 
@@ -103,3 +104,37 @@ def channel_migration(before: Mapping[str, float], after: Mapping[str, float]) -
     """Change in channel share (percentage points) between two periods."""
     b, a = channel_mix(before), channel_mix(after)
     return {ch: 100.0 * (a.get(ch, 0.0) - b.get(ch, 0.0)) for ch in sorted(set(a) | set(b))}
+
+
+def class_channel_index(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Channel mix per class and its index against the overall mix.
+
+    ``mix[c, ch] = V[c, ch] / Σ_ch V[c, ch]`` and ``index[c, ch] = 100 × mix[c, ch] / mix[ch]``
+    where ``mix[ch]`` is the share of channel ``ch`` among all contacts of the table (100 =
+    the class uses the channel as much as everyone does).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Contacts, classes as rows and channels as columns (non-negative).
+
+    Returns
+    -------
+    mix, index : DataFrame
+        Same shape as ``counts``; NaN where a class has no contacts or a channel none at all.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"telephone": [30.0, 10.0], "web": [70.0, 90.0]}, index=["a", "b"])
+    >>> mix, index = class_channel_index(counts)
+    >>> round(float(index.loc["a", "telephone"]), 6)
+    150.0
+    """
+    values = non_negative(counts.to_numpy(dtype=float), "contacts")
+    frame = pd.DataFrame(values, index=counts.index, columns=counts.columns)
+    row_totals = frame.sum(axis=1).replace(0.0, np.nan)
+    mix = frame.div(row_totals, axis=0)
+    total = values.sum()
+    overall = frame.sum(axis=0) / total if total > 0 else frame.sum(axis=0) * np.nan
+    index = 100.0 * mix.div(overall.replace(0.0, np.nan), axis=1)
+    return mix, index

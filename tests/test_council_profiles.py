@@ -494,3 +494,43 @@ def test_area_values_refuse_bad_property_names_and_lengths() -> None:
         AreaValues(codes=("a",), numbers={}, texts={"code": ("z",)})
     with pytest.raises(ValueError, match="1 values for 2 areas"):
         AreaValues(codes=("a", "b"), numbers={"x": (1.0,)}, texts={})
+
+
+def test_contacts_per_class_and_channel_add_up_to_the_profile(world_store) -> None:
+    """Web contacts are the output-area records, telephone the apportioned LSOA records."""
+    from app.council_data import CouncilRef, contacts_by_month, customer_counts_by_channel, districts_area
+
+    settings, sc, _ = world_store
+    council = CouncilRef(sc.trafford, sc.trafford.title(), (TRAFFORD,))
+
+    async def read() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        store = await open_reader(settings)
+        try:
+            area = districts_area(council)
+            cid = "oac2021"
+            wide = await customer_counts_by_channel(store, council, LGSL, cid, "supergroup", area)
+            later = await customer_counts_by_channel(
+                store,
+                council,
+                LGSL,
+                cid,
+                "supergroup",
+                area,
+                period=(dt.date(2025, 2, 1), dt.date(2025, 12, 31)),
+            )
+            months = await contacts_by_month(store, council, None)
+            return wide, later, months
+        finally:
+            await store.close()
+
+    wide, later, months = asyncio.run(read())
+    assert list(wide.columns) == ["telephone", "web"]
+    expected = sc.customers(1)
+    assert wide.sum(axis=1).to_dict() == pytest.approx(expected.to_dict())
+    oas = sc.trafford_oas.assign(cls=sc.trafford_oas["subgroup"].str[:1])
+    web = oas.assign(n=oas["code"].map(sc.oa_counts)).groupby("cls")["n"].sum()
+    assert wide["web"].to_dict() == pytest.approx(web.astype(float).to_dict())
+    assert later.empty  # every record is of January 2025
+    jan = months.loc[dt.date(2025, 1, 1)]
+    total_oa = sum(sc.oa_counts.values()) + sc.outside_contacts
+    assert jan["web"] == total_oa and jan["telephone"] == sc.lsoa_contacts and jan["post"] == 202

@@ -26,27 +26,41 @@ from core.store.sql import Binds, Query
 RECORD_LEVELS = ("oa", "lsoa", "ward")
 
 
-def _records(b: Binds, council_id: str, lgsl: int | None, levels: Sequence[str] | None = None) -> str:
-    """CTE ``rec``: the council's contacts per named area (channels, months, uploads summed),
-    of records naming one of ``levels`` (default any)."""
-    service = "" if lgsl is None else f" AND s.service_code = {b(lgsl)}::integer"
+def _records(
+    b: Binds,
+    council_id: str,
+    lgsl: int | None,
+    levels: Sequence[str] | None = None,
+    *,
+    by_channel: bool = False,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> str:
+    """CTE ``rec``: the council's contacts per named area (months and uploads summed; channels
+    too unless ``by_channel``), of records naming one of ``levels`` (default any) and, with
+    ``period``, of the months from its first to its last day (both included)."""
+    where = "" if lgsl is None else f" AND s.service_code = {b(lgsl)}::integer"
     if levels is not None:
-        service += f" AND s.level = ANY({b(list(levels))}::text[])"
+        where += f" AND s.level = ANY({b(list(levels))}::text[])"
+    if period is not None:
+        where += f" AND s.month BETWEEN {b(period[0])}::date AND {b(period[1])}::date"
+    channel = ", s.channel" if by_channel else ""
     return f"""rec AS (
-  SELECT s.level, s.area_code, SUM(s.contacts) AS contacts
+  SELECT s.level, s.area_code{channel}, SUM(s.contacts) AS contacts
   FROM workspace.service_count s
-  WHERE s.council_id = {b(council_id)}::text{service}
-  GROUP BY s.level, s.area_code
+  WHERE s.council_id = {b(council_id)}::text{where}
+  GROUP BY s.level, s.area_code{channel}
 )"""
 
 
-def _placed(level: str) -> str:
+def _placed(level: str, *, by_channel: bool = False) -> str:
     """CTE ``placed``: each record area with the code of the ``level`` area it lies in (or NULL).
 
-    ``level`` is a bind placeholder. Every join is on a key, so each record keeps one row.
+    ``level`` is a bind placeholder. Every join is on a key, so each record keeps one row;
+    ``by_channel`` carries the record's channel along (``rec`` must have it).
     """
+    channel = " r.channel," if by_channel else ""
     return f"""placed AS (
-  SELECT r.level, r.area_code, r.contacts,
+  SELECT r.level, r.area_code,{channel} r.contacts,
          COALESCE(CASE WHEN r.level = {level}::text THEN r.area_code END, l1.parent_code,
                   l3.parent_code) AS target
   FROM rec r
@@ -132,6 +146,77 @@ parts AS (
        AND c.code = h.code AND c.tier = {tier_b}::text
 )
 SELECT class_code, SUM(value) AS value FROM parts GROUP BY class_code ORDER BY class_code
+""")
+
+
+@dataclass(frozen=True)
+class ClassChannelRow:
+    class_code: str
+    channel: str
+    value: float
+
+
+def customers_by_class_channel(
+    *,
+    council_id: str,
+    lgsl: int | None,
+    classification_id: str,
+    tier: str,
+    within_level: str,
+    within_codes: Sequence[str],
+    period: tuple[dt.date, dt.date] | None = None,
+) -> Query:
+    """Contacts per class of ``tier`` and channel of the records placed inside ``within``.
+
+    Placed and apportioned as :func:`customers_by_class` does, so summed over channels it
+    gives the same counts; ``period`` keeps the months from its first to its last day.
+    """
+    b = Binds()
+    rec = _records(b, council_id, lgsl, by_channel=True, period=period)
+    level = b(within_level)
+    codes = b(list(within_codes))
+    cid = b(classification_id)
+    tier_b = b(tier)
+    return b.query(f"""
+WITH {rec},
+{_placed(level, by_channel=True)},
+inside AS (SELECT level, area_code, channel, contacts FROM placed WHERE target = ANY({codes}::text[])),
+parts AS (
+  SELECT t.class_code, i.channel, i.contacts AS value
+  FROM inside i
+  JOIN base_composition bc ON bc.classification_id = {cid}::text AND bc.level = i.level
+       AND bc.code = i.area_code
+  JOIN class_tier t ON t.classification_id = bc.classification_id AND t.finest_code = bc.class_code
+       AND t.tier = {tier_b}::text
+  UNION ALL
+  SELECT c.class_code, i.channel, i.contacts * c.households / h.households AS value
+  FROM inside i
+  JOIN composition_area h ON h.classification_id = {cid}::text AND h.level = i.level
+       AND h.code = i.area_code AND h.households > 0
+  JOIN composition c ON c.classification_id = h.classification_id AND c.level = h.level
+       AND c.code = h.code AND c.tier = {tier_b}::text
+)
+SELECT class_code, channel, SUM(value) AS value FROM parts
+GROUP BY class_code, channel ORDER BY class_code, channel
+""")
+
+
+@dataclass(frozen=True)
+class MonthChannelRow:
+    month: dt.date
+    channel: str
+    value: float
+
+
+def contacts_by_month_channel(*, council_id: str, lgsl: int | None) -> Query:
+    """The council's contacts per month and channel (every record, wherever it was placed)."""
+    b = Binds()
+    service = "" if lgsl is None else f" AND service_code = {b(lgsl)}::integer"
+    return b.query(f"""
+SELECT month, channel, SUM(contacts) AS value
+FROM workspace.service_count
+WHERE council_id = {b(council_id)}::text{service}
+GROUP BY month, channel ORDER BY month, channel
 """)
 
 

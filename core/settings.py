@@ -210,6 +210,25 @@ class UploadSettings(BaseSettings):
     )
 
 
+class PoolingSettings(BaseSettings):
+    """Councils' evidence: when councils are compared, and when their pooled records replace
+    the modelled propensities and channel mix of the public maps."""
+
+    model_config = _CONFIG
+
+    benchmark_min_others: int = Field(
+        3, ge=1, description="A council sees its benchmark only when this many other councils contribute."
+    )
+    pooling_min_councils: int = Field(
+        3, ge=1, description="Councils whose records a service needs before observed figures are used."
+    )
+    pooling_min_records: int = Field(
+        1_000,
+        ge=1,
+        description="Contacts a service needs, over those councils, before observed figures are used.",
+    )
+
+
 class TileSettings(BaseSettings):
     """Vector tiles: the cache, HTTP caching and which level ``auto`` draws at each zoom."""
 
@@ -319,6 +338,7 @@ class Settings(
     ModelSettings,
     LimitSettings,
     UploadSettings,
+    PoolingSettings,
     TileSettings,
     WebSettings,
 ):

@@ -496,34 +496,31 @@ def test_area_values_refuse_bad_property_names_and_lengths() -> None:
         AreaValues(codes=("a", "b"), numbers={"x": (1.0,)}, texts={})
 
 
-def test_contacts_per_class_and_channel_add_up_to_the_profile(world_store) -> None:
+def test_contacts_per_class_and_channel_add_up_to_the_profile(client: TestClient, world_store) -> None:
     """Web contacts are the output-area records, telephone the apportioned LSOA records."""
     from app.council_data import CouncilRef, contacts_by_month, customer_counts_by_channel, districts_area
 
-    settings, sc, _ = world_store
+    _, sc, _ = world_store
     council = CouncilRef(sc.trafford, sc.trafford.title(), (TRAFFORD,))
+    store = client.app.state.store  # the server's own store: one embedded store per process
 
     async def read() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        store = await open_reader(settings)
-        try:
-            area = districts_area(council)
-            cid = "oac2021"
-            wide = await customer_counts_by_channel(store, council, LGSL, cid, "supergroup", area)
-            later = await customer_counts_by_channel(
-                store,
-                council,
-                LGSL,
-                cid,
-                "supergroup",
-                area,
-                period=(dt.date(2025, 2, 1), dt.date(2025, 12, 31)),
-            )
-            months = await contacts_by_month(store, council, None)
-            return wide, later, months
-        finally:
-            await store.close()
+        area = districts_area(council)
+        cid = "oac2021"
+        wide = await customer_counts_by_channel(store, council, LGSL, cid, "supergroup", area)
+        later = await customer_counts_by_channel(
+            store,
+            council,
+            LGSL,
+            cid,
+            "supergroup",
+            area,
+            period=(dt.date(2025, 2, 1), dt.date(2025, 12, 31)),
+        )
+        months = await contacts_by_month(store, council, None)
+        return wide, later, months
 
-    wide, later, months = asyncio.run(read())
+    wide, later, months = client.portal.call(read)
     assert list(wide.columns) == ["telephone", "web"]
     expected = sc.customers(1)
     assert wide.sum(axis=1).to_dict() == pytest.approx(expected.to_dict())

@@ -296,6 +296,21 @@ class WebSettings(BaseSettings):
     initial_view: Literal["europe", "uk"] = Field(
         "europe", description="Where the map opens: 'europe' (NUTS regions) or 'uk' (local authorities)."
     )
+    pmtiles_url: str = Field(
+        "",
+        description="A PMTiles archive made by `insight export pmtiles` (http(s) URL or same-site "
+        "path) that the map reads its public tiles from instead of this server; the host must "
+        "answer HTTP Range requests (and CORS from this page's origin). Empty: tiles come from "
+        "this server.",
+    )
+
+    @field_validator("pmtiles_url")
+    @classmethod
+    def _archive(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("https://", "http://", "/")):
+            raise ValueError(f"INSIGHT_PMTILES_URL must be an http(s) URL or a same-site path; got {value!r}")
+        return value
 
     @field_validator("basemap_url", "basemap_labels_url")
     @classmethod

@@ -25,6 +25,7 @@ MODULES = FRONTEND / "node_modules"
 VENDOR: dict[str, tuple[str, ...]] = {
     "leaflet": ("dist",),
     "leaflet.vectorgrid": ("dist",),
+    "pmtiles": ("dist",),
 }
 
 MEDIA_TYPES = {
@@ -89,6 +90,7 @@ def page_config(settings: Settings) -> dict[str, Any]:
     return {
         "basemap": basemap,
         "initial_view": settings.initial_view,
+        "pmtiles_url": settings.pmtiles_url or None,
         "views": VIEWS,
         "zooms": {
             "nuts_max": settings.auto_nuts_max_zoom,

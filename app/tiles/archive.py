@@ -182,6 +182,8 @@ def _metadata(
         "name": f"Citizen Insight: {layer}" + (f", service {service}" if service is not None else ""),
         "attribution": attribution,
         "data_version": cat.version,
+        "layer": layer,
+        "service": service,  # the LGSL code whose modelled demand the tiles carry, or None
         "levels_by_zoom": {str(z): lv for z, lv in by_zoom.items()},
         "counts": counts_description(levels_drawn),
         "vector_layers": [

@@ -14,6 +14,7 @@ import { initThemeControls } from './theme.js';
 import { config } from './config.js';
 import * as basemap from './basemap.js';
 import * as notice from './notice.js';
+import { archiveAwareGrid, openArchive } from './archive.js';
 
 const FALLBACK_ATTRIBUTION =
   '© EuroGeographics for the administrative boundaries; source: Eurostat/GISCO · ' +
@@ -23,6 +24,7 @@ const FALLBACK_MAX_ZOOM = 14;
 let map = null;
 let layer = null;
 let tileJson = null;
+let archive = null; // the PMTiles archive the public tiles come from, when one is set
 let hovered = null;
 let layerKey = '';
 // What the current tiles drew, per tile zoom, so the legend shows exactly that.
@@ -134,7 +136,7 @@ function rebuildLayer() {
     map.removeLayer(layer);
   }
   hovered = null;
-  layer = L.vectorGrid.protobuf(tileUrl(s), {
+  layer = archiveAwareGrid(archive, s, tileUrl(s), {
     layer: (data) => layerAt(Number(data.z), s),
     zIndex: 2,
     rendererFactory: L.svg.tile,
@@ -318,6 +320,7 @@ export async function initMap() {
     status.showError(`The map tiles are not available: ${err.message}`);
   }
   basemap.init(map, () => layer && layer.setOpacity(basemap.areaOpacity()));
+  archive = await openArchive();
   rebuildLayer();
   map.on('moveend', onMoveEnd);
   $('map').addEventListener('keydown', onMapKey);

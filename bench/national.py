@@ -16,8 +16,10 @@ a large gap between the two would point at planner statistics again.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -94,7 +96,48 @@ def bench(
     print(
         f"{backend}: national load + link + build {total:.1f} s, peak memory {peak_mb():.0f} MB", flush=True
     )
+    similar_areas(settings)
     return rows
+
+
+def similar_areas(settings: Settings, queries: int = 40) -> None:
+    """``/api/areas/{ward}/similar`` over every ward of England and Wales, through the app."""
+    import random
+    import statistics
+
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as client:
+        codes: list[str] = []
+        while True:
+            page = client.get("/api/data", params={"level": "ward", "limit": 1000, "offset": len(codes)})
+            rows = page.json()["rows"]
+            codes += [r["code"] for r in rows]
+            if len(rows) < 1000:
+                break
+        codes = [c for c in codes if c[:1] in ("E", "W")]
+        if not codes:
+            return
+        rng = random.Random(3)
+        start = time.perf_counter()
+        first = client.get(f"/api/areas/{rng.choice(codes)}/similar", params={"k": 10})
+        first_ms = (time.perf_counter() - start) * 1000
+        assert first.status_code == 200, first.text
+        times = []
+        for code in rng.sample(codes, min(queries, len(codes))):
+            start = time.perf_counter()
+            answer = client.get(f"/api/areas/{code}/similar", params={"k": 10})
+            times.append((time.perf_counter() - start) * 1000)
+            assert answer.status_code == 200, answer.text
+        times.sort()
+        p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
+        print(
+            f"similar areas over {len(codes):,} wards: first {first_ms:.0f} ms (loads the matrix), "
+            f"then p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms ({len(times)} queries)",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -106,13 +149,23 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="parsing processes (default: per core, max 4)"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="keep the national store: the DuckDB file moved to PATH; on PostGIS the database "
+        "is kept and its URL printed (PATH unused)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("INSIGHT_PROGRESS", "0")
     data_dir = Path(args.data_dir).resolve()
     districts = tuple(args.district)
     if args.backend == "duckdb":
         with tempfile.TemporaryDirectory() as tmp:
-            bench("duckdb", f"duckdb:///{Path(tmp) / 'national.duckdb'}", data_dir, districts, args.workers)
+            path = Path(tmp) / "national.duckdb"
+            bench("duckdb", f"duckdb:///{path}", data_dir, districts, args.workers)
+            if args.keep:
+                shutil.move(path, args.keep)
+                print(f"kept: duckdb:///{Path(args.keep).resolve()}")
         return
     if not args.pg_url:
         parser.error("PostGIS needs --pg-url or INSIGHT_TEST_PG_URL (an admin URL)")
@@ -120,7 +173,10 @@ def main() -> None:
     try:
         bench("postgis", url, data_dir, districts, args.workers)
     finally:
-        drop_database(args.pg_url, name)
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            drop_database(args.pg_url, name)
 
 
 if __name__ == "__main__":

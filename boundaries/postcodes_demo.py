@@ -8,8 +8,13 @@ generated postcode can never be mistaken for a real one; each row also says ``sy
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+from core.store import Writer
 
 COLUMNS = ("pcd7", "pcds", "dointr", "doterm", "usertype", "oa21cd", "ladcd", "synthetic")
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters real inward codes use
@@ -70,3 +75,35 @@ def synthetic_directory(
         },
         columns=list(COLUMNS),
     )
+
+
+SOURCE_ID = "synthetic-postcodes"
+
+
+def load_synthetic_postcodes(writer: Writer, seed: int = 2021) -> tuple[int, int]:
+    """Generate the lookup for every output area linked to a district and load it as source
+    ``synthetic-postcodes`` (what ``insight demo`` does, so demo uploads can match postcodes).
+
+    Returns (postcodes, of which terminated).
+    """
+    from boundaries.catalogue import Source
+    from boundaries.loaders.postcodes import load_postcodes
+    from core.store.queries import postcodes as q
+
+    areas = writer.read_frame(q.output_areas([]))
+    if areas.empty:
+        raise ValueError("no output areas linked to districts are loaded: nothing to give postcodes to")
+    source = Source(
+        SOURCE_ID,
+        "SYNTHETIC postcode lookup (ONS Postcode Directory layout; every postcode starts with Q)",
+        "postcodes",
+        "",
+        ("synthetic-postcodes.csv",),
+        licence="generated",
+        attribution="synthetic",
+        vintage="synthetic",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "synthetic-postcodes.csv"
+        synthetic_directory(areas, seed=seed).to_csv(path, index=False)
+        return load_postcodes(writer, path, source)

@@ -12,6 +12,7 @@ from cli.council import council_app
 from cli.export import export_app
 from cli.load import fetch_command, load_app
 from cli.records import demo_postcodes_command, demo_records_command, upload_command, uploads_command
+from core.settings import Settings
 
 cli = typer.Typer(
     help="Citizen Insight: geodemographic map server for public services.",
@@ -39,8 +40,12 @@ def demo(
     host: str = typer.Option(None, help="Interface (default INSIGHT_HOST)."),
     rebuild: bool = typer.Option(False, help="Rebuild the demo store even if it is fresh."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Build only."),
+    councils: bool = typer.Option(
+        True, help="Create the demo councils with SYNTHETIC records if there are none."
+    ),
 ) -> None:
-    """Build the embedded demo store from the data directory if missing or stale, then serve."""
+    """Build the embedded demo store from the data directory if missing or stale, add the demo
+    councils with synthetic records, then serve."""
     from app.serve import run_server
     from cli.demo import build_demo, demo_status
     from core.store import StoreError
@@ -57,8 +62,38 @@ def demo(
             fail(str(exc))
     else:
         typer.echo(f"demo store {settings.duckdb_path} is up to date")
+    if councils:
+        demo_councils(settings)
     if not no_serve:
         run_server(settings, host or settings.host, port or settings.port, 1)
+
+
+def demo_councils(settings: Settings) -> None:
+    """Create the demo councils unless they exist; print their tokens once."""
+    import asyncio
+
+    from cli.demo_councils import ensure_postcodes, seed_demo_councils, tokens_file, write_tokens
+    from core.errors import InsightError
+    from core.store import StoreError
+
+    try:
+        if loaded := ensure_postcodes(settings):
+            typer.echo(f"loaded a SYNTHETIC postcode lookup: {loaded:,} postcodes (all start with Q)")
+        typer.echo("demo councils: creating them with SYNTHETIC records, if there are none")
+        made = asyncio.run(seed_demo_councils(settings, echo=typer.echo))
+    except (InsightError, StoreError, ValueError) as exc:
+        fail(f"demo councils: {getattr(exc, 'message', exc)}")
+        return
+    if not any(c.token for c in made):
+        typer.echo(
+            f"demo councils present: {', '.join(c.council_id for c in made) or 'none'} "
+            f"(tokens were written to {tokens_file(settings)}; `insight council token rotate ID` for a new one)"
+        )
+        return
+    path = write_tokens(settings, made)
+    typer.echo(f"demo council tokens (shown once, also in {path}); sign in at /council.html:")
+    for c in made:
+        typer.echo(f"  {c.council_id:<28} {c.token}")
 
 
 @cli.command()

@@ -2,7 +2,8 @@
 
 Records are drawn from the modelled demand of the council's output areas (so areas and
 services are as likely as the propensities make them), each given a postcode of its output
-area from the postcode lookup, a channel (a realistic mix, leaning to telephone and
+area from the postcode lookup (where a district has no output-area boundaries, and so no
+output-area demand, its LSOAs' demand and the LSOA's code in an ``area`` column instead), a channel (a realistic mix, leaning to telephone and
 face-to-face where modelled demand is high), a day in the twelve months before ``end`` with a
 seasonal pattern (busy January to March and September, quiet August and December), and an
 LGIL interaction for most. Every row says ``synthetic`` in its ``synthetic`` column and its
@@ -46,33 +47,35 @@ class Demand:
     """Modelled demand of a council's output areas: one entry per (service, area)."""
 
     lgsl: np.ndarray
-    area: np.ndarray  # output area codes
+    area: np.ndarray  # output area (or LSOA) codes
     expected: np.ndarray
     index: np.ndarray  # demand index (100 = average)
 
 
 def generate(
     demand: Demand,
-    postcodes: Sequence[tuple[str, str, bool]],
+    postcodes: Sequence[tuple[str, str, bool]] | None,
     rows: int,
     seed: int,
     end: dt.date,
 ) -> pa.Table:
-    """``rows`` synthetic records as an Arrow table of :data:`COLUMNS`.
+    """``rows`` synthetic records as an Arrow table of :data:`COLUMNS` (``area`` in place of
+    ``postcode`` when ``postcodes`` is ``None``).
 
     Parameters
     ----------
     postcodes
-        ``(postcode in pcds form, oa_code, terminated)`` of the council's districts.
+        ``(postcode in pcds form, oa_code, terminated)`` of the council's districts; ``None``
+        writes each record's area code (``demand``'s areas) in an ``area`` column instead.
     end
         Records fall in the twelve whole months before the month of ``end``.
     """
     rng = np.random.default_rng(seed)
     by_area: dict[str, list[str]] = {}
-    for pcds, oa, terminated in postcodes:
+    for pcds, oa, terminated in postcodes or ():
         if not terminated or rng.random() < 0.3:  # a few old records still give terminated ones
             by_area.setdefault(oa, []).append(pcds)
-    keep = np.array([a in by_area for a in demand.area], dtype=bool)
+    keep = np.array([postcodes is None or a in by_area for a in demand.area], dtype=bool)
     if not keep.any():
         raise ValueError("no postcode in the lookup for the council's output areas: load or generate one")
     weights = demand.expected[keep] / demand.expected[keep].sum()
@@ -81,14 +84,16 @@ def generate(
     areas = demand.area[keep][pick]
     index = demand.index[keep][pick]
 
-    # a postcode of each record's area
-    area_names, area_of = np.unique(areas, return_inverse=True)
-    pools = [by_area[a] for a in area_names]
-    sizes = np.array([len(p) for p in pools])
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    flat = np.array([pc for pool in pools for pc in pool], dtype=object)
-    postcode = flat[offsets[area_of] + (rng.random(rows) * sizes[area_of]).astype(int)]
-    postcode = _messy(postcode, rng)
+    if postcodes is None:
+        where = ("area", pa.array(areas.astype(str), pa.string()))
+    else:  # a postcode of each record's area
+        area_names, area_of = np.unique(areas, return_inverse=True)
+        pools = [by_area[a] for a in area_names]
+        sizes = np.array([len(p) for p in pools])
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        flat = np.array([pc for pool in pools for pc in pool], dtype=object)
+        postcode = flat[offsets[area_of] + (rng.random(rows) * sizes[area_of]).astype(int)]
+        where = ("postcode", pa.array(_messy(postcode, rng), pa.string()))
 
     # channel: assisted channels weigh more where modelled demand is high
     labels = list(CHANNEL_MIX)
@@ -117,7 +122,7 @@ def generate(
     return pa.table(
         {
             "case_ref": pa.array(np.char.add("SYN-", np.char.zfill(np.arange(1, rows + 1).astype(str), 8))),
-            "postcode": pa.array(postcode, pa.string()),
+            where[0]: where[1],
             "service": pa.array(lgsl.astype(str)),
             "channel": pa.array(channel, pa.string()),
             "date": pa.array(dates),
@@ -149,7 +154,12 @@ async def council_records(
     """Synthetic records for a council from the store's modelled demand and postcode lookup."""
     from core.store.queries import uploads as q
 
-    found = await store.fetch(q.council_demand(council.district_codes, classification_id))
+    districts = council.district_codes
+    level = "oa"
+    found = await store.fetch(q.council_demand(districts, classification_id, level))
+    if not found:  # districts without output-area boundaries: their LSOAs' demand
+        level = "lsoa"
+        found = await store.fetch(q.council_demand(districts, classification_id, level))
     if not found:
         raise NotReady(
             f"no modelled demand of {classification_id} for the districts of {council.council_id}: run `insight build`"
@@ -160,7 +170,9 @@ async def council_records(
         expected=np.array([float(r["expected"]) for r in found]),
         index=np.array([float(r["demand_index"] or 100.0) for r in found]),
     )
-    lookup = await store.fetch(q.council_postcodes(council.district_codes))
+    if level == "lsoa":  # no output areas to give postcodes of: the records name their LSOA
+        return generate(demand, None, rows, seed, end)
+    lookup = await store.fetch(q.council_postcodes(districts))
     postcodes = [
         (f"{r['postcode'][:-3]} {r['postcode'][-3:]}", r["oa_code"], bool(r["terminated"])) for r in lookup
     ]

@@ -23,3 +23,17 @@ def output_areas(districts: list[str] | None = None) -> Query:
         f"WHERE l.child_level = 'oa' AND l.parent_level = 'lad'{where} "
         "GROUP BY l.child_code, l.parent_code ORDER BY l.parent_code, l.child_code"
     )
+
+
+def districts_with_postcodes() -> Query:
+    """Districts (``code``, ``name``) holding at least one postcode of the lookup, by code."""
+    return Binds().query(
+        "SELECT a.code, a.name FROM area a WHERE a.level = 'lad' AND EXISTS ("
+        "SELECT 1 FROM postcode p JOIN area_link l ON l.child_level = 'oa' AND l.child_code = p.oa_code "
+        "AND l.parent_level = 'lad' WHERE l.parent_code = a.code) ORDER BY a.code"
+    )
+
+
+def count_postcodes() -> Query:
+    """How many postcodes the lookup holds."""
+    return Query("SELECT COUNT(*) AS n FROM postcode")

@@ -149,15 +149,16 @@ def areas_known(codes: Sequence[str]) -> Query:
     )
 
 
-def council_demand(districts: Sequence[str], classification_id: str) -> Query:
-    """Modelled demand of the output areas in ``districts``: ``lgsl``, ``code``, ``expected``
-    and ``demand_index`` (for generating synthetic records)."""
+def council_demand(districts: Sequence[str], classification_id: str, level: str = "oa") -> Query:
+    """Modelled demand of the areas of ``level`` (``oa`` or ``lsoa``) in ``districts``: ``lgsl``,
+    ``code``, ``expected`` and ``demand_index`` (for generating synthetic records)."""
     b = Binds()
     codes = ", ".join(b(d) for d in districts)
+    lv = b(level)
     return b.query(
         "SELECT d.lgsl, d.code, d.expected, d.demand_index FROM demand d "
-        "JOIN area_link l ON l.child_level = 'oa' AND l.child_code = d.code AND l.parent_level = 'lad' "
-        f"WHERE d.level = 'oa' AND d.classification_id = {b(classification_id)} AND l.parent_code IN ({codes}) "
+        f"JOIN area_link l ON l.child_level = {lv} AND l.child_code = d.code AND l.parent_level = 'lad' "
+        f"WHERE d.level = {lv} AND d.classification_id = {b(classification_id)} AND l.parent_code IN ({codes}) "
         "AND d.expected > 0 ORDER BY d.lgsl, d.code"
     )
 

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from records.columns import resolve
 from records.errors import UploadInvalid
 from records.gazetteer import Gazetteer
-from records.reading import open_upload
+from records.reading import Ragged, open_upload
 from records.report import Report
 from records.validate import RAGGED, REASONS, check_batch, sum_by_key, to_table
 
@@ -34,6 +34,33 @@ class Ingested:
     aggregates: pa.Table
     report: Report
     synthetic: bool
+
+
+def _reject_ragged(ragged: list[Ragged], before: int | None, width: int, report: Report) -> None:
+    """Reject (and forget) the ragged rows numbered below ``before`` (all when ``None``)."""
+    field, reason = REASONS[RAGGED]
+    keep = []
+    for r in ragged:
+        if before is not None and (r.row is None or r.row >= before):
+            keep.append(r)
+            continue
+        report.rows_read += 1
+        report.reject(r.row, field, f"{reason}: {r.found} instead of {width}", r.text)
+    ragged[:] = keep
+
+
+def row_numbers(first: int, n: int, ragged: list[Ragged]) -> np.ndarray:
+    """File row numbers of the next ``n`` rows read, from row ``first`` on, stepping over the
+    ragged rows the reader skipped (so a rejection names the row a spreadsheet shows).
+
+    >>> row_numbers(2, 4, [Ragged(3, 1, "x"), Ragged(5, 3, "a,b,c")])
+    array([2, 4, 6, 7])
+    """
+    skipped = np.array(sorted({r.row for r in ragged if r.row is not None and r.row >= first}), np.int64)
+    candidates = first + np.arange(n + len(skipped), dtype=np.int64)
+    if not len(skipped):
+        return candidates
+    return np.setdiff1d(candidates, skipped, assume_unique=True)[:n]
 
 
 def read_records(
@@ -81,8 +108,10 @@ def read_records(
         if columns["synthetic"] is not None:
             marks = pc.utf8_lower(pc.utf8_trim_whitespace(batch.column(columns["synthetic"])))
             synthetic_marks += pc.sum(pc.is_in(marks, value_set=_SYNTHETIC_MARKS)).as_py() or 0
-        part_keys, part_contacts = check_batch(batch, next_row, columns, gazetteer, today, report)
-        next_row += batch.num_rows
+        numbers = row_numbers(next_row, batch.num_rows, opened.ragged)
+        part_keys, part_contacts = check_batch(batch, numbers, columns, gazetteer, today, report)
+        next_row = int(numbers[-1]) + 1 if len(numbers) else next_row
+        _reject_ragged(opened.ragged, next_row, len(opened.header), report)  # in file order
         if report.rows_read + len(opened.ragged) > max_rows:
             raise UploadInvalid(
                 f"the file holds more than {max_rows:,} rows, the upload limit (INSIGHT_UPLOAD_MAX_ROWS)"
@@ -94,12 +123,7 @@ def read_records(
         if held > COMPACT_ROWS:
             k, c = sum_by_key(np.concatenate(keys), np.concatenate(sums))
             keys, sums, held = [k], [c], len(k)
-    field, reason = REASONS[RAGGED]
-    for ragged in opened.ragged:
-        report.rows_read += 1
-        report.reject(
-            ragged.row, field, f"{reason}: {ragged.found} instead of {len(opened.header)}", ragged.text
-        )
+    _reject_ragged(opened.ragged, None, len(opened.header), report)
     if report.rows_read == 0:
         raise UploadInvalid("the file holds a header but no data rows")
     synthetic = columns["synthetic"] is not None and synthetic_marks >= report.rows_read

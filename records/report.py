@@ -124,7 +124,8 @@ class Report:
                 for (f, r), n in sorted(self.reasons.items(), key=lambda x: -x[1])
             ],
             "rejected_rows": [
-                {"row": x.row, "field": x.field, "reason": x.reason, "value": x.value} for x in self.listed
+                {"row": x.row, "field": x.field, "reason": x.reason, "value": x.value}
+                for x in sorted(self.listed, key=lambda x: (x.row is None, x.row or 0))
             ],
             "rejected_rows_listed": len(self.listed),
             "unknown_services": _named(self.unknown_services),

@@ -162,15 +162,21 @@ def _parse_interaction(text: str) -> tuple[Any, int]:
 
 
 def check_batch(
-    batch: pa.Table, first_row: int, columns: Columns, gazetteer: Gazetteer, today: dt.date, report: Report
+    batch: pa.Table,
+    numbers: np.ndarray,
+    columns: Columns,
+    gazetteer: Gazetteer,
+    today: dt.date,
+    report: Report,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate one batch: rejections go into ``report``; the valid rows come back as their
     aggregate keys (:func:`encode_keys`) and contacts, one entry per row.
 
     Parameters
     ----------
-    first_row
-        Row number of the batch's first row (the header is row 1).
+    numbers
+        The file's row number of each row of the batch (the header is row 1; rows the reader
+        skipped as ragged are not in the batch, so the numbers may jump).
     """
     n = batch.num_rows
     texts = {f: _text(batch, i) for f, i in columns.positions.items()}
@@ -187,7 +193,7 @@ def check_batch(
     if len(rows) < n:
         take = pa.array(rows)
         texts = {f: None if a is None else a.take(take) for f, a in texts.items()}
-    row_numbers = first_row + rows
+    row_numbers = numbers[rows]
     reason = np.zeros(len(rows), dtype=np.int16)
     raw: dict[int, pa.Array] = {}  # offending values per reason, for the listing
     keys: dict[int, np.ndarray] = {}

@@ -489,3 +489,23 @@ def test_a_multipart_body_needs_its_file_part_and_stays_within_the_limit(
     )
     assert padded.status_code == 413
     assert world.snapshot() == before
+
+
+def test_rows_after_a_ragged_line_keep_their_file_row_numbers(world: World) -> None:
+    """A line with too many fields is skipped by the reader; the rows after it are still named
+    by the row a spreadsheet shows, and the ragged line by its own row."""
+    good = [(world.live[6][0], SERVICE, "web", f"2025-10-{d:02d}") for d in range(1, 29)]
+    body = (
+        records(good[:3])
+        + b"too,many,fields,here,and,more\n"
+        + records([*good[3:], (world.live[6][0], SERVICE, "web", "2025-13-01")], header="")
+    )
+    answer = world.post(body, max_rejected=0.1)
+    assert answer.status_code == 201, answer.text
+    report = answer.json()["report"]
+    assert (report["rows_read"], report["rows_matched"], report["rows_rejected"]) == (30, 28, 2)
+    # header = row 1, three good rows = 2..4, the ragged line = 5, 25 good rows = 6..30, bad date = 31
+    assert [(r["row"], r["field"]) for r in report["rejected_rows"]] == [(5, "row"), (31, "date")]
+    world.client.delete(
+        f"/api/councils/{world.council}/uploads/{answer.json()['upload_id']}", headers=world.auth
+    )

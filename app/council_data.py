@@ -22,6 +22,7 @@ from records.access import Council
 
 EW_PREFIXES = ("E", "W")
 AREA_LEVELS = ("lad", "ward", "lsoa", "oa")
+REGION_LEVELS = {"nuts1": 3, "nuts2": 4, "nuts3": 5}  # NUTS level → length of its codes
 TAKEUP_LEVELS = ("oa", "lsoa", "ward")
 # record levels that can be placed in an area of each level
 PLACEABLE = {"oa": ("oa",), "lsoa": ("oa", "lsoa"), "ward": ("oa", "lsoa", "ward"), "lad": q.RECORD_LEVELS}
@@ -83,13 +84,39 @@ def districts_area(council: CouncilRef) -> Area:
     return Area("districts", f"{council.name}'s districts", "lad", council.districts)
 
 
+async def region_area(store: Reader, text: str) -> Area:
+    """A NUTS region (``nuts1:UKD``, ``nuts2:UKD3``, ``nuts3:UKD33``) as the districts linked
+    to its NUTS3 regions (links by location: ``insight load hierarchy``)."""
+    level, _, code = text.partition(":")
+    level, code = level.strip().lower(), code.strip().upper()
+    if len(code) != REGION_LEVELS[level] or not code.isalnum():
+        raise BadRequest(f"region {text!r}: a {level} code has {REGION_LEVELS[level]} letters or digits")
+    districts = tuple(r["code"] for r in await store.fetch(q.districts_in_region(code)))
+    if not districts:
+        raise NotFound(
+            f"no district is linked to {level} region {code!r} (districts are placed in NUTS3 regions "
+            "by `insight load hierarchy`)"
+        )
+    row = await store.fetchrow(q.area_of(level, code))
+    name = row["name"] if row else None
+    return Area("region", f"{name or code} ({code})", "lad", districts)
+
+
 async def resolve_base(store: Reader, council: CouncilRef, base: str | None) -> Area:
-    """``districts`` (default), ``ew`` (England and Wales) or ``LEVEL:CODE``."""
+    """``districts`` (default), ``ew`` (England and Wales), ``nuts1|nuts2|nuts3:CODE`` (a
+    region) or ``LEVEL:CODE``."""
     if base is None or base.strip().lower() in ("", "districts"):
         return districts_area(council)
     if base.strip().lower() == "ew":
         return Area("ew", "England and Wales", None, ())
+    if base.partition(":")[0].strip().lower() in REGION_LEVELS:
+        return await region_area(store, base)
     return await _named_area(store, base)
+
+
+async def council_regions(store: Reader, council: CouncilRef) -> list[q.RegionRow]:
+    """The NUTS regions holding the council's districts (bases a council may compare with)."""
+    return await store.fetch_as(q.RegionRow, q.regions_of_districts(council.districts))
 
 
 async def resolve_customer_area(store: Reader, council: CouncilRef, area: str | None) -> Area:

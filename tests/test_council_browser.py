@@ -18,7 +18,7 @@ from core.settings import Settings
 from tests.conftest import settings_variant
 from tests.live_server import live_server
 from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.test_council_profiles import Scenario, fill_workspace
+from tests.test_council_profiles import TRAFFORD, Scenario, fill_workspace
 
 pytestmark = [
     pytest.mark.browser,
@@ -235,6 +235,27 @@ def test_upload_with_progress_and_report_then_a_refused_file(browser, site, tmp_
         p.click("#upload-form button[type=submit]")
         p.wait_for_selector("body[data-uploaded='error']", timeout=30_000)
         assert "refused (422)" in p.inner_text("#upload-status")
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+def test_the_base_can_be_another_area(browser, site) -> None:
+    """ "another area…" asks for LEVEL:CODE; the profile then names that base."""
+    page = CouncilPage(browser, site["url"])
+    try:
+        page.open()
+        page.sign_in(site["council"], site["token"])
+        p = page.page
+        p.wait_for_selector("#profile-chart svg .row", timeout=30_000)
+        assert p.is_hidden("#base-area")
+        p.select_option("#base", "area")
+        assert p.is_visible("#base-area")
+        p.fill("#base-area", f"lad:{TRAFFORD}")
+        p.click("#controls button[type=submit]")
+        p.wait_for_function(
+            f"document.getElementById('profile-summary').textContent.includes('({TRAFFORD})')", timeout=30_000
+        )
         assert page.errors == []
     finally:
         page.close()

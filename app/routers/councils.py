@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.council_data import CouncilRef, council_regions
 from app.councils import CouncilDep
 from app.deps import SettingsDep, StoreDep
 from records import access
@@ -25,10 +26,20 @@ class DistrictOut(BaseModel):
     name: str | None
 
 
+class RegionOut(BaseModel):
+    level: str = Field(description="nuts1, nuts2 or nuts3")
+    code: str
+    name: str | None
+    base: str = Field(description="The value of `base=` that compares with this region")
+
+
 class CouncilOut(BaseModel):
     council_id: str
     name: str
     districts: list[DistrictOut]
+    regions: list[RegionOut] = Field(
+        description="NUTS regions holding the council's districts: bases to compare with"
+    )
 
 
 class AuditOut(BaseModel):
@@ -47,12 +58,16 @@ class AuditPage(BaseModel):
 
 
 @router.get("/{council_id}", response_model=CouncilOut, responses=AUTH_ERRORS, summary="The council")
-async def get_council(caller: CouncilDep) -> CouncilOut:
+async def get_council(caller: CouncilDep, store: StoreDep) -> CouncilOut:
     c = caller.council
+    regions = await council_regions(store, CouncilRef.of(c))
     return CouncilOut(
         council_id=c.council_id,
         name=c.name,
         districts=[DistrictOut(code=d.code, name=d.name) for d in c.districts],
+        regions=[
+            RegionOut(level=r.level, code=r.code, name=r.name, base=f"{r.level}:{r.code}") for r in regions
+        ],
     )
 
 

@@ -66,7 +66,7 @@ function params() {
   return {
     service: $('service').value.trim(),
     tier: $('tier').value,
-    base: $('base').value,
+    base: $('base').value === 'area' ? $('base-area').value.trim() : $('base').value,
     level: $('level').value,
   };
 }
@@ -78,11 +78,35 @@ async function signIn(creds) {
   session = creds;
   sessionStorage.setItem(KEY, JSON.stringify(creds));
   $('council-name').textContent = `${who.name} (${who.districts.map((d) => d.name || d.code).join(', ')})`;
+  baseChoices(who.regions || []);
   $('who').hidden = false;
   $('signin').hidden = true;
   $('workspace').hidden = false;
   await initMap(who.districts);
   await refresh();
+}
+
+// The bases a council can compare with: its districts, England and Wales, the NUTS regions
+// holding its districts, or any area by LEVEL:CODE.
+const REGION_WORDS = { nuts1: 'region (NUTS1)', nuts2: 'sub-region (NUTS2)', nuts3: 'area (NUTS3)' };
+
+function baseChoices(regions) {
+  const select = $('base');
+  for (const old of [...select.querySelectorAll('option[data-region]')]) old.remove();
+  const other = select.querySelector('option[value="area"]');
+  for (const r of regions) {
+    const option = document.createElement('option');
+    option.value = r.base;
+    option.dataset.region = r.level;
+    option.textContent = `${r.name || r.code} — ${REGION_WORDS[r.level] || r.level}`;
+    select.insertBefore(option, other);
+  }
+}
+
+function showBaseArea() {
+  const other = $('base').value === 'area';
+  $('base-area-label').hidden = !other;
+  $('base-area').required = other;
 }
 
 function signOut() {
@@ -432,6 +456,7 @@ async function start() {
   $('signin-form').addEventListener('submit', onSignIn);
   $('signout').addEventListener('click', signOut);
   $('controls').addEventListener('submit', refresh);
+  $('base').addEventListener('change', showBaseArea);
   $('upload-form').addEventListener('submit', upload);
   for (const b of document.querySelectorAll('button.download')) b.addEventListener('click', () => download(b.dataset.what));
   const saved = sessionStorage.getItem(KEY);

@@ -427,3 +427,44 @@ INSERT INTO workspace.upload (upload_id, council_id, content_hash, source_name, 
 VALUES ({b(upload_id)}, {b(council_id)}, {b(content_hash)}, {b(source_name)}, CURRENT_TIMESTAMP,
         {b(synthetic)}, {b(rows)}::bigint, {b(rows)}::bigint, 0, '{{}}')
 """)
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    level: str  # nuts1 | nuts2 | nuts3
+    code: str
+    name: str | None
+
+
+def regions_of_districts(districts: Sequence[str]) -> Query:
+    """The NUTS 1, 2 and 3 regions holding ``districts`` (through their district → NUTS3
+    links; NUTS codes nest by prefix), coarsest first."""
+    b = Binds()
+    codes = b(list(districts))
+    return b.query(f"""
+WITH n3 AS (
+  SELECT DISTINCT parent_code AS code FROM area_link
+  WHERE child_level = 'lad' AND parent_level = 'nuts3' AND child_code = ANY({codes}::text[])
+),
+wanted AS (
+  SELECT 'nuts1' AS level, substr(code, 1, 3) AS code FROM n3
+  UNION SELECT 'nuts2', substr(code, 1, 4) FROM n3
+  UNION SELECT 'nuts3', code FROM n3
+)
+SELECT w.level, w.code, a.name FROM wanted w
+LEFT JOIN area a ON a.level = w.level AND a.code = w.code
+ORDER BY w.level, w.code
+""")
+
+
+def districts_in_region(region: str) -> Query:
+    """Codes of the districts linked to a NUTS3 region inside the NUTS region ``region``
+    (any level: its code is a prefix of its NUTS3 regions' codes)."""
+    b = Binds()
+    r = b(region)
+    return b.query(f"""
+SELECT DISTINCT child_code AS code FROM area_link
+WHERE child_level = 'lad' AND parent_level = 'nuts3'
+  AND substr(parent_code, 1, length({r}::text)) = {r}::text
+ORDER BY code
+""")

@@ -2,7 +2,9 @@
 
 Works the statistics out with :mod:`geo.profiling` and suppresses small counts with
 :mod:`geo.disclosure` over every tier at once (each parent class sums its children), so no two
-answers can be subtracted to reveal a suppressed class. Returns a JSON-ready document naming
+answers can be subtracted to reveal a suppressed class; when the customers are narrowed to one
+area, a class whose count comes within five of the districts' own is suppressed too, so the
+two answers cannot be subtracted to reveal the few customers outside the area. Returns a JSON-ready document naming
 its base, its source (the council's uploads, "synthetic" when any was generated) and what was
 suppressed.
 """
@@ -19,6 +21,7 @@ from app.council_data import (
     CouncilRef,
     base_counts,
     customer_counts,
+    districts_area,
     resolve_base,
     resolve_customer_area,
     rounded,
@@ -48,11 +51,18 @@ async def profile(
     base_area = await resolve_base(store, council, base)
     customer_area = await resolve_customer_area(store, council, area)
     info = await store.fetch_as(q.ClassInfoRow, q.classes(classification_id))
+    narrowed = customer_area.kind != "districts"
     per_tier: dict[str, pd.DataFrame] = {}
+    wider: dict[str, pd.Series] = {}  # the districts' counts, when the customer area is narrower
     for t in tiers:
+        codes = [c.code for c in info if c.tier == t]
+        if narrowed:
+            everyone = await customer_counts(
+                store, council, lgsl, classification_id, t, districts_area(council)
+            )
+            wider[t] = everyone.reindex(codes).fillna(0.0)
         customers = await customer_counts(store, council, lgsl, classification_id, t, customer_area)
         households = await base_counts(store, classification_id, t, base_area)
-        codes = [c.code for c in info if c.tier == t]
         customers = customers.reindex(codes).fillna(0.0)
         households = households.reindex(codes).fillna(0.0)
         per_tier[t] = profiling.profile_table(customers, households)
@@ -87,6 +97,9 @@ async def profile(
     constraints.append((n, [0, n + 1, n + 2]))
     values = np.array(flat_values)
     first = disclosure.primary_mask(values)
+    if narrowed:  # a class within a few customers of the districts' count would reveal the rest
+        everyone = [float(wider[tiers[0]].sum())] + [float(v) for t in tiers for v in wider[t].to_numpy()]
+        first[:n] |= disclosure.difference_mask(values[:n], np.array(everyone))
     if first[n + 1] or first[n + 2]:  # hide the count of all records rather than the profile's total
         first[n] = True
     mask = disclosure.secondary_mask(values, first, constraints)

@@ -39,6 +39,28 @@ def primary_mask(counts, lowest_shown: int = LOWEST_SHOWN) -> np.ndarray:
     return (c > 0) & (c < lowest_shown)
 
 
+def difference_mask(counts, wider, lowest_shown: int = LOWEST_SHOWN) -> np.ndarray:
+    """True where a count of a part would reveal a small count by difference with the same
+    cell of a wider answer the user can also ask for (a ward's customers against its
+    districts'): ``0 < wider - count < lowest_shown``.
+
+    Parameters
+    ----------
+    counts, wider : array-like
+        The part's counts and the wider area's counts of the same cells.
+
+    Examples
+    --------
+    >>> difference_mask([97, 40, 0, 12], [100, 40, 4, 30]).tolist()
+    [True, False, True, False]
+    """
+    c, w = non_negative(counts, "counts"), non_negative(wider, "wider")
+    if c.shape != w.shape:
+        raise ValueError(f"counts and wider differ in shape: {c.shape} and {w.shape}")
+    gap = w - c
+    return (gap > 1e-9) & (gap < lowest_shown)
+
+
 def secondary_mask(values, mask, constraints: Sequence[Constraint], locked=None) -> np.ndarray:
     """Extend a suppression mask so no suppressed value follows from a shown sum.
 

@@ -509,3 +509,36 @@ def test_rows_after_a_ragged_line_keep_their_file_row_numbers(world: World) -> N
     world.client.delete(
         f"/api/councils/{world.council}/uploads/{answer.json()['upload_id']}", headers=world.auth
     )
+
+
+def test_a_narrowed_area_cannot_be_subtracted_from_the_districts(world: World) -> None:
+    """40 customers in one output area and 3 in another of the same supergroup: the districts'
+    profile shows 43; the first area's would show 40, giving away the 3 by subtraction, so the
+    class is suppressed there."""
+    from core.store.queries import profiles as pq
+
+    def supergroup(oa: str) -> str | None:
+        rows = world.fetch(
+            pq.base_by_class(classification_id="oac2021", tier="supergroup", level="oa", codes=[oa])
+        )
+        return rows[0]["class_code"] if rows else None
+
+    used = {SERVICE, OTHER_SERVICE, UNKNOWN_SERVICE}
+    service = max(int(r["lgsl"]) for r in world.fetch(q.service_codes()) if int(r["lgsl"]) not in used)
+    (pc, oa), cls = world.live[0], supergroup(world.live[0][1])
+    other = next(p for p, o in world.live if o != oa and supergroup(o) == cls)
+    body = records([(pc, service, "web", "2025-04-01")] * 40 + [(other, service, "web", "2025-04-02")] * 3)
+    taken = world.post(body)
+    assert taken.status_code == 201, taken.text
+    try:
+        path = f"/api/councils/{world.council}/profile?service={service}"
+        everyone = {r["code"]: r for r in world.client.get(path, headers=world.auth).json()["classes"]}
+        assert everyone[cls]["customers"] == 43 and not everyone[cls]["suppressed"]
+        narrowed = world.client.get(f"{path}&area=oa:{oa}", headers=world.auth).json()
+        rows = {r["code"]: r for r in narrowed["classes"]}
+        assert rows[cls]["suppressed"] and rows[cls]["customers"] is None
+        assert narrowed["customers"]["classified"] is None  # 40 of 43 too: the total goes with it
+    finally:
+        world.client.delete(
+            f"/api/councils/{world.council}/uploads/{taken.json()['upload_id']}", headers=world.auth
+        )

@@ -35,7 +35,8 @@ import httpx
 
 PG_CTL = "/usr/lib/postgresql/15/bin/pg_ctl"
 WRK_LUA = r"""
-local paths, counter, statuses = {}, 0, {}
+local paths, counter = {}, 0
+statuses = {}  -- global: done() reads each thread's table with thread:get
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)

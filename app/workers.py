@@ -43,8 +43,21 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(settings_json: str, host: str, port: int, config: dict[str, Any], supervisor: int) -> None:
-    """One server process: its own app, store pool and socket."""
+def serve_worker(
+    settings_json: str,
+    host: str,
+    port: int,
+    config: dict[str, Any],
+    supervisor: int,
+    bound: Any = None,
+    go: Any = None,
+) -> None:
+    """One server process: its own app, store pool and socket.
+
+    With ``bound`` and ``go`` (multiprocessing events; see :mod:`app.handoff`), the socket is
+    bound first and ``bound`` set; the store is opened only once ``go`` is set, so a process
+    taking over the port can queue connections while its predecessor still holds the store.
+    """
     if os.getppid() != supervisor:  # the supervisor died while this worker was starting
         return
     import uvicorn
@@ -53,6 +66,11 @@ def _worker(settings_json: str, host: str, port: int, config: dict[str, Any], su
 
     settings = Settings.model_validate_json(settings_json)
     sock = reuse_port_socket(host, port)
+    if bound is not None and go is not None:
+        bound.set()
+        while not go.wait(1.0):
+            if os.getppid() != supervisor:
+                return
     from app.serve import exit_if_statements_linger
 
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **config))
@@ -88,7 +106,7 @@ def run_workers(settings: Settings, host: str, port: int, workers: int, config: 
 
     def start() -> mp.process.BaseProcess:
         process = context.Process(
-            target=_worker, args=(payload, host, port, config, os.getpid()), daemon=False
+            target=serve_worker, args=(payload, host, port, config, os.getpid()), daemon=False
         )
         process.start()
         return process

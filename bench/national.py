@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from boundaries.catalogue import get_source
-from boundaries.demo import load_demo_sources
+from boundaries.demo import NATIONAL_LEVELS, load_demo_sources
 from boundaries.loaders.hierarchy import link_hierarchy
 from boundaries.loaders.national import expand_paths, load_national_level
 from core.settings import Settings
@@ -35,12 +35,7 @@ from core.store.scratch import create_database, drop_database
 from derive.pipeline import build_all
 from derive.serving import write_tile_areas
 
-NATIONAL = (
-    ("lad", "ons-lad-2013-ew"),
-    ("ward", "ons-ward-2013-ew"),
-    ("lsoa", "ons-lsoa-2011-ew"),
-    ("oa", "ons-oa-2011-ew"),
-)
+NATIONAL = NATIONAL_LEVELS
 
 
 def peak_mb() -> float:

@@ -29,6 +29,13 @@ from boundaries.loaders import (
 from core.store import Writer
 
 LEEDS_LAD = ("E08000035", "Leeds")
+NATIONAL_FOLDER = "uk-ew-boundaries-2011"
+NATIONAL_LEVELS = (  # (level, source id): districts first, so each finer level finds its district
+    ("lad", "ons-lad-2013-ew"),
+    ("ward", "ons-ward-2013-ew"),
+    ("lsoa", "ons-lsoa-2011-ew"),
+    ("oa", "ons-oa-2011-ew"),
+)
 
 Step = tuple[str, Callable[[Writer], int]]
 
@@ -142,3 +149,24 @@ def load_demo_sources(
         rows = load(writer)
         if report:
             report(source_id, rows, time.perf_counter() - start)
+
+
+def national_steps(data_dir: Path, districts: tuple[str, ...] = ()) -> list[Step]:
+    """The national 2011/2013 levels of England and Wales (after the demo sources, which win
+    where both exist), then the hierarchy by location."""
+    from boundaries.loaders.hierarchy import link_hierarchy
+    from boundaries.loaders.national import expand_paths, load_national_level
+
+    def level_step(level: str, source_id: str) -> Step:
+        s = get_source(source_id)
+
+        def load(w: Writer) -> int:
+            paths = expand_paths([str(p) for p in s.paths(Path(data_dir))])
+            return load_national_level(w, paths, s, level=level, districts=districts)["loaded"]
+
+        return source_id, load
+
+    spatial = get_source("ew-hierarchy-spatial")
+    return [level_step(lv, sid) for lv, sid in NATIONAL_LEVELS] + [
+        (spatial.id, lambda w: sum(link_hierarchy(w, spatial).linked.values()))
+    ]

@@ -43,29 +43,98 @@ def demo(
     councils: bool = typer.Option(
         True, help="Create the demo councils with SYNTHETIC records if there are none."
     ),
+    regional: bool = typer.Option(
+        False,
+        "--regional",
+        help="Only the regional demo data, even where the national boundaries are present.",
+    ),
 ) -> None:
     """Build the embedded demo store from the data directory if missing or stale, add the demo
-    councils with synthetic records, then serve."""
-    from app.serve import run_server
-    from cli.demo import build_demo, demo_status
-    from core.store import StoreError
+    councils with synthetic records, then serve. With the national boundaries in the data
+    directory, England and Wales is built in the background while the regional demo is served,
+    and served as soon as it is ready."""
+    from cli.demo import demo_status, has_national
 
     settings = settings_or_exit()
     if settings.backend != "duckdb":
         fail("`insight demo` builds the embedded store: set INSIGHT_DATABASE_URL=duckdb:///...")
-    status = demo_status(settings)
-    if rebuild or status != "fresh":
-        typer.echo(f"demo store {settings.duckdb_path}: {status}, building from {settings.data_dir}")
-        try:
-            build_demo(settings)
-        except (StoreError, FileNotFoundError, ValueError) as exc:
-            fail(str(exc))
+    national = not regional and has_national(settings.data_dir)
+    background = False
+    if national and not rebuild and demo_status(settings, "national") == "fresh":
+        typer.echo(f"demo store {settings.duckdb_path} (England and Wales) is up to date")
     else:
-        typer.echo(f"demo store {settings.duckdb_path} is up to date")
+        status = demo_status(settings, "regional")
+        if rebuild or status != "fresh":
+            typer.echo(f"demo store {settings.duckdb_path}: {status}, building from {settings.data_dir}")
+            _build_demo(settings, national=False)
+        else:
+            typer.echo(f"demo store {settings.duckdb_path} is up to date")
+        background = national
     if councils:
         demo_councils(settings)
-    if not no_serve:
-        run_server(settings, host or settings.host, port or settings.port, 1)
+    if no_serve:
+        if background:
+            _build_demo(settings, national=True)
+            if councils:
+                demo_councils(settings)  # the new file's postcode lookup
+        return
+    h, p = host or settings.host, port or settings.port
+    if background:
+        from app.handoff import serve_with_handoff
+        from app.serve import server_config
+
+        typer.echo(
+            f"serving the regional demo on http://{h}:{p} while England and Wales is built in the background"
+        )
+        serve_with_handoff(settings, h, p, server_config(settings), lambda: _national_in_background(settings))
+    else:
+        from app.serve import run_server
+
+        run_server(settings, h, p, 1)
+
+
+def _build_demo(settings: Settings, *, national: bool) -> None:
+    from cli.demo import build_demo
+    from core.store import StoreError
+
+    what = "England and Wales" if national else "regional demo"
+
+    def say(step: str, done: int, of: int) -> None:
+        typer.echo(f"  [{what} {done}/{of}] {step}")
+
+    try:
+        build_demo(settings, national=national, progress=say)
+    except (StoreError, FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+
+
+def _national_in_background(settings: Settings) -> bool:
+    """Build England and Wales behind the served demo, reporting to the CLI and the web app."""
+    import time
+
+    from cli.demo import build_demo, write_progress
+    from cli.demo_councils import ensure_postcodes
+
+    path = settings.build_progress_file
+    assert path is not None
+    started = time.time()
+    what = "England and Wales"
+
+    def say(step: str, done: int, of: int) -> None:
+        typer.echo(f"  [{what} {done}/{of}] {step} ({time.time() - started:.0f} s)")
+        write_progress(path, state="building", what=what, step=step, done=done, of=of, started=started)
+
+    try:
+        build_demo(settings, national=True, progress=say)
+        ensure_postcodes(settings)  # the new file has no lookup yet: demo uploads match again
+    except Exception as exc:
+        write_progress(path, state="failed", what=what, error=str(exc)[:500], started=started)
+        raise
+    write_progress(path, state="done", what=what, started=started)
+    typer.echo(
+        f"England and Wales built in {time.time() - started:.0f} s: handing over to a new server process"
+    )
+    return True
 
 
 def demo_councils(settings: Settings) -> None:

@@ -82,6 +82,14 @@ class StoreSettings(BaseSettings):
         national = self.duckdb_path
         return national.with_name(f"{national.stem}.workspace.duckdb")
 
+    @property
+    def build_progress_file(self) -> Path | None:
+        """Where a background build of the embedded store (``insight demo``'s England and
+        Wales) reports its progress: ``<store>.progress.json``; None on PostGIS."""
+        if self.backend != "duckdb":
+            return None
+        return self.duckdb_path.with_name(self.duckdb_path.name + ".progress.json")
+
 
 class SourceSettings(BaseSettings):
     """Where source files are read from (loads, `insight demo`, `insight fetch`)."""

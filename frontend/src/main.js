@@ -4,6 +4,7 @@ import * as state from './state.js';
 import * as status from './status.js';
 import { $ } from './dom.js';
 import { loadConfig } from './config.js';
+import { watchBuild } from './buildnotice.js';
 import { initMap, invalidate } from './mapview.js';
 import { initPanel } from './panel.js';
 import { initSearch } from './search.js';
@@ -68,6 +69,7 @@ async function start() {
   initSearch();
   initPanel();
   show(state.get().view);
+  watchBuild();
   document.body.dataset.ready = 'true';
 }
 

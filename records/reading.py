@@ -21,7 +21,10 @@ import pyarrow.csv as pacsv
 from records.errors import UploadInvalid
 
 SNIFF_BYTES = 64 * 1024
-CSV_BLOCK_BYTES = 4 * 1024 * 1024
+# 1 MB blocks: reading and checking 1,000,000 rows (78 MB) grew the process by 171 MB in 0.92 s,
+# against 242 MB in 0.98 s with 4 MB blocks and 140 MB in 1.25 s with 512 kB (each batch's
+# arrays, dictionaries and check masks live at once)
+CSV_BLOCK_BYTES = 1024 * 1024
 XLSX_BATCH_ROWS = 50_000
 DELIMITERS = (",", ";", "\t")
 SAVE_AS = "save it from the spreadsheet as 'CSV UTF-8' or XLSX"

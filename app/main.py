@@ -14,7 +14,19 @@ from app.disconnect import CancelOnDisconnect
 from app.errors import RequestIdMiddleware, install_error_handlers
 from app.guard import RequestGuard
 from app.openapi import install_openapi
-from app.routers import areas, catalogue, council_profiles, councils, data, export, levels, ogc, uploads, web
+from app.routers import (
+    areas,
+    catalogue,
+    council_channels,
+    council_profiles,
+    councils,
+    data,
+    export,
+    levels,
+    ogc,
+    uploads,
+    web,
+)
 from app.routers import progress as progress_routes
 from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
@@ -23,7 +35,7 @@ from core.store import Reader, open_reader
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
 ROUTERS += [tile_routes.router, ogc.router, export.router, councils.router, uploads.router]
 ROUTERS += [council_profiles.router]
-ROUTERS += [progress_routes.router]
+ROUTERS += [council_channels.router, progress_routes.router]
 
 StoreFactory = Callable[[Settings], Awaitable[Reader]]
 

@@ -138,3 +138,152 @@ def class_channel_index(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     overall = frame.sum(axis=0) / total if total > 0 else frame.sum(axis=0) * np.nan
     index = 100.0 * mix.div(overall.replace(0.0, np.nan), axis=1)
     return mix, index
+
+
+def channel_index_table(counts: pd.DataFrame, z: float = 1.96) -> pd.DataFrame:
+    """Per class and channel: contacts, the class's share on the channel with its Wilson
+    interval, the channel index (100 = the table's overall mix) with its interval, and z.
+
+    ``share = V[c, ch] / V[c]``; ``index = 100 × share / overall[ch]`` with
+    ``overall[ch] = V[., ch] / V``; the interval is the Wilson interval of ``share`` (n = V[c])
+    divided by ``overall[ch]``; ``z = (share − overall) / √(overall (1 − overall) / V[c])``.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Contacts, classes as rows and channels as columns.
+
+    Returns
+    -------
+    DataFrame
+        Long form: ``class_code, channel, contacts, class_contacts, share, share_low,
+        share_high, index, index_low, index_high, z``; NaN where a class has no contacts.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"telephone": [30.0, 10.0], "web": [70.0, 90.0]}, index=["a", "b"])
+    >>> t = channel_index_table(counts).set_index(["class_code", "channel"])
+    >>> round(float(t.loc[("a", "telephone"), "index"]), 6), round(float(t.loc[("a", "telephone"), "z"]), 6)
+    (150.0, 2.5)
+    """
+    from geo.profiling import wilson_interval
+
+    values = non_negative(counts.to_numpy(dtype=float), "contacts")
+    mix, index = class_channel_index(counts)
+    class_totals = values.sum(axis=1)
+    total = values.sum()
+    overall = values.sum(axis=0) / total if total > 0 else np.full(values.shape[1], np.nan)
+    rows = []
+    for i, cls in enumerate(counts.index):
+        n = class_totals[i]
+        for j, ch in enumerate(counts.columns):
+            v, p_all = values[i, j], overall[j]
+            lo = hi = zed = np.nan
+            if n > 0:
+                lo_arr, hi_arr = wilson_interval([v], n, z)
+                lo, hi = float(lo_arr[0]), float(hi_arr[0])
+                if 0 < p_all < 1:
+                    zed = (v / n - p_all) / np.sqrt(p_all * (1 - p_all) / n)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rows.append(
+                    {
+                        "class_code": cls,
+                        "channel": ch,
+                        "contacts": v,
+                        "class_contacts": n,
+                        "share": mix.iat[i, j],
+                        "share_low": lo,
+                        "share_high": hi,
+                        "index": index.iat[i, j],
+                        "index_low": 100.0 * lo / p_all if p_all > 0 else np.nan,
+                        "index_high": 100.0 * hi / p_all if p_all > 0 else np.nan,
+                        "z": zed,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def seasonal_table(monthly: pd.Series) -> pd.DataFrame:
+    """Monthly index ``100 × month mean / annual mean`` from contacts per month.
+
+    The months covered run from the first to the last month with records; a month in that run
+    without records counts as 0. ``month mean`` is the mean over the covered years of one
+    calendar month; ``annual mean`` the mean over every covered month. A calendar month never
+    covered has no index.
+
+    Parameters
+    ----------
+    monthly : Series
+        Contacts indexed by the first day of each month (``datetime.date`` or timestamps).
+
+    Returns
+    -------
+    DataFrame
+        One row per calendar month 1–12: ``month, months_covered, contacts, month_mean, index``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> s = pd.Series([120.0, 60.0, 120.0], index=[dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)])
+    >>> seasonal_table(s).loc[:2, ["month", "index"]].to_dict("list")
+    {'month': [1, 2, 3], 'index': [120.0, 60.0, 120.0]}
+    """
+    if monthly.empty:
+        raise ValueError("no monthly contacts")
+    counts = non_negative(monthly.to_numpy(dtype=float), "monthly contacts")
+    months = pd.PeriodIndex([pd.Timestamp(m) for m in monthly.index], freq="M")
+    series = pd.Series(counts, index=months).groupby(level=0).sum()
+    covered = pd.period_range(series.index.min(), series.index.max(), freq="M")
+    series = series.reindex(covered, fill_value=0.0)
+    annual_mean = float(series.mean())
+    if annual_mean <= 0:
+        raise ValueError("monthly contacts must have a positive mean")
+    by_month = series.groupby(series.index.month)
+    out = pd.DataFrame({"month": range(1, 13)})
+    out["months_covered"] = out["month"].map(by_month.size()).fillna(0).astype(int)
+    out["contacts"] = out["month"].map(by_month.sum()).fillna(0.0)
+    out["month_mean"] = out["month"].map(by_month.mean())
+    out["index"] = 100.0 * out["month_mean"] / annual_mean
+    return out
+
+
+def migration_test(before: Mapping[str, float], after: Mapping[str, float], z: float = 1.96) -> pd.DataFrame:
+    """Change of each channel's share between two periods with a two-proportion z-test.
+
+    ``z = (p2 − p1) / √(p (1 − p) (1/n1 + 1/n2))`` with ``p`` the pooled share
+    ``(x1 + x2) / (n1 + n2)``; ``|z| > z`` (1.96: 5 %) is flagged as a change beyond noise.
+
+    Returns
+    -------
+    DataFrame
+        ``channel, contacts_1, share_1, contacts_2, share_2, change_points, z, significant``.
+
+    Examples
+    --------
+    >>> t = migration_test({"telephone": 600, "web": 400}, {"telephone": 500, "web": 500})
+    >>> t.set_index("channel").loc["web", ["change_points", "z"]].round(3).tolist()
+    [10.0, 4.495]
+    """
+    channels = [c for c in dict.fromkeys([*before, *after])]
+    x1 = non_negative([before.get(c, 0.0) for c in channels], "contacts of the first period")
+    x2 = non_negative([after.get(c, 0.0) for c in channels], "contacts of the second period")
+    n1, n2 = x1.sum(), x2.sum()
+    if n1 <= 0 or n2 <= 0:
+        raise ValueError("each period needs contacts")
+    p1, p2 = x1 / n1, x2 / n2
+    pooled = (x1 + x2) / (n1 + n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        zed = np.where(se > 0, (p2 - p1) / se, np.nan)
+    return pd.DataFrame(
+        {
+            "channel": channels,
+            "contacts_1": x1,
+            "share_1": p1,
+            "contacts_2": x2,
+            "share_2": p2,
+            "change_points": 100.0 * (p2 - p1),
+            "z": zed,
+            "significant": np.abs(np.nan_to_num(zed)) > z,
+        }
+    )

@@ -18,6 +18,7 @@ from app.routers import (
     areas,
     catalogue,
     council_channels,
+    council_costs,
     council_profiles,
     councils,
     data,
@@ -35,7 +36,7 @@ from core.store import Reader, open_reader
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
 ROUTERS += [tile_routes.router, ogc.router, export.router, councils.router, uploads.router]
 ROUTERS += [council_profiles.router]
-ROUTERS += [council_channels.router, progress_routes.router]
+ROUTERS += [council_channels.router, council_costs.router, progress_routes.router]
 
 StoreFactory = Callable[[Settings], Awaitable[Reader]]
 

@@ -287,3 +287,73 @@ def migration_test(before: Mapping[str, float], after: Mapping[str, float], z: f
             "significant": np.abs(np.nan_to_num(zed)) > z,
         }
     )
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """The unit cost that applies to one channel, and where it comes from."""
+
+    channel: str
+    cost_gbp: float | None  # None: no published default and none set by the council
+    source: str | None
+    year: int | None
+    scope: str  # "council: this service" | "council: every service" | "published default" | "none"
+
+
+def resolve_unit_costs(
+    channels: Sequence[str],
+    service: int | None,
+    overrides: Sequence[tuple[int, str, float, str, int]],
+    cost_set: str = DEFAULT_COST_SET,
+    every_service: int = -1,
+) -> dict[str, UnitCost]:
+    """The unit cost of each channel for ``service``: the most specific wins (the council's cost
+    for this service, then its cost for every service, then the published default set).
+
+    Parameters
+    ----------
+    overrides : sequence of (service_code, channel, cost_gbp, source, year)
+        A council's own costs; ``service_code == every_service`` applies to every service.
+
+    Examples
+    --------
+    >>> r = resolve_unit_costs(["telephone", "web", "post"], 1, [(-1, "web", 0.20, "our finance team", 2025)])
+    >>> (r["telephone"].cost_gbp, r["telephone"].scope), (r["web"].cost_gbp, r["web"].scope), r["post"].cost_gbp
+    ((2.83, 'published default'), (0.2, 'council: every service'), None)
+    """
+    published = COST_SETS[cost_set]
+    mine = {(s, ch): (cost, src, year) for s, ch, cost, src, year in overrides}
+    out = {}
+    for ch in channels:
+        if service is not None and (service, ch) in mine:
+            cost, src, year = mine[(service, ch)]
+            out[ch] = UnitCost(ch, cost, src, year, "council: this service")
+        elif (every_service, ch) in mine:
+            cost, src, year = mine[(every_service, ch)]
+            out[ch] = UnitCost(ch, cost, src, year, "council: every service")
+        elif ch in published.costs:
+            out[ch] = UnitCost(ch, published.costs[ch], published.source, published.year, "published default")
+        else:
+            out[ch] = UnitCost(ch, None, None, None, "none")
+    return out
+
+
+def shift_arithmetic(
+    volume: float, share: float, cost_from: float, cost_to: float
+) -> tuple[float, float, str]:
+    """Contacts moved, the yearly saving and the sum written out, for one move.
+
+    Examples
+    --------
+    >>> shift_arithmetic(10_000, 0.30, 2.83, 0.15)
+    (3000.0, 8040.0, '10,000 contacts × 30% = 3,000 moved × (£2.83 − £0.15) = £8,040.00')
+    """
+    if volume < 0 or not 0 <= share <= 1:
+        raise ValueError("volume must be ≥ 0 and share within [0, 1]")
+    moved = volume * share
+    saving = round(moved * (cost_from - cost_to), 2)
+    text = (
+        f"{volume:,.0f} contacts × {100 * share:g}% = {moved:,.0f} moved × (£{cost_from:.2f} − £{cost_to:.2f}) "
+        f"= £{saving:,.2f}"
+    )
+    return moved, saving, text

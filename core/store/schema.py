@@ -511,6 +511,19 @@ Index("service_count_council_idx", service_count.c.council_id, service_count.c.s
 
 NO_INTERACTION = -1  # service_count.interaction_id when the records gave no LGIL id
 
+unit_cost = Table(  # a council's own unit cost per contact, over the published defaults
+    "unit_cost",
+    workspace_metadata,
+    Column("council_id", Text, nullable=False),
+    Column("service_code", Integer, nullable=False),  # LGSL; EVERY_SERVICE (-1) for all services
+    Column("channel", Text, nullable=False),  # core.channels
+    Column("cost_gbp", Double, nullable=False),
+    Column("source", Text, nullable=False),  # where the council's figure comes from
+    Column("set_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("council_id", "service_code", "channel"),
+)
+EVERY_SERVICE = -1  # unit_cost.service_code of a cost for every service
+
 
 # Read-only views over the tables above, created after them on both backends. Each is a
 # UNION ALL of a base-level branch and an above-base branch, so a filter or join on level and

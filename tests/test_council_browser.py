@@ -259,3 +259,55 @@ def test_the_base_can_be_another_area(browser, site) -> None:
         assert page.errors == []
     finally:
         page.close()
+
+
+def test_channels_seasons_migration_costs_and_scenario(browser, site) -> None:
+    page = CouncilPage(browser, site["url"])
+    try:
+        page.open()
+        page.sign_in(site["council"], site["token"])
+        p = page.page
+        p.wait_for_selector("#channels-table table", timeout=30_000)
+        # a header, all classes, and one row per supergroup; shares and indices or "suppressed"
+        assert p.locator("#channels-table tr").count() == 6
+        assert "index" in p.inner_text("#channels-table") or "suppressed" in p.inner_text("#channels-table")
+        assert "SYNTHETIC" in p.inner_text("#channels-summary")
+        # twelve month labels, a bar for each month with records (January's at least)
+        assert p.locator("#seasons-chart g.month").count() == 12
+        assert 1 <= p.locator("#seasons-chart rect.bar").count() <= 12
+
+        def compare(periods: dict[str, str]) -> None:
+            for key, value in periods.items():
+                p.fill(f"#mig-{key}", value)
+            p.click("#migration-form button[type=submit]")
+
+        # migration: nothing in 2010 to compare with
+        compare({"from1": "2010-01-01", "to1": "2010-12-31", "from2": "2025-01-01", "to2": "2025-12-31"})
+        p.wait_for_function(
+            "document.getElementById('migration-table').textContent.includes('nothing to compare')"
+        )
+        # January 2025 against everything before: a verdict per channel
+        compare({"from1": "2000-01-01", "to1": "2024-12-31", "from2": "2025-01-01", "to2": "2025-01-31"})
+        p.wait_for_function(
+            "['within noise', 'a real change', 'nothing to compare'].some("
+            "w => document.getElementById('migration-table').textContent.includes(w))"
+        )
+        # costs: the published defaults with their source
+        assert "£2.83" in p.inner_text("#costs-table") and "Socitm" in p.inner_text("#costs-table")
+        # the GUIDE's example: 10,000 calls, 30 % to web
+        p.fill("#move-service", "1")
+        p.fill("#move-percent", "30")
+        p.fill("#move-volume", "10000")
+        p.click("#scenario-form button[type=submit]")
+        p.wait_for_function("document.getElementById('scenario-result').textContent.includes('£8,040.00')")
+        # a council's own cost for post, audited
+        p.select_option("#cost-channel", "post")
+        p.fill("#cost-gbp", "12.10")
+        p.fill("#cost-source", "PwC, 2012")
+        p.click("#cost-form button[type=submit]")
+        p.wait_for_function("document.getElementById('cost-status').textContent.startsWith('Saved')")
+        assert "£12.10" in p.inner_text("#costs-table")
+        page.shot("council-channels")
+        assert page.errors == []
+    finally:
+        page.close()

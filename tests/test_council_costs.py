@@ -47,9 +47,7 @@ def test_a_councils_own_costs_win_and_are_audited(client: TestClient, world_stor
     assert (mine["telephone"]["cost_gbp"], mine["telephone"]["scope"]) == (3.0, "council: this service")
     assert (mine["web"]["cost_gbp"], mine["web"]["scope"]) == (0.2, "council: every service")
     assert mine["web"]["source"] == "our finance team, 2025"
-    other = {
-        c["channel"]: c for c in client.get(f"{path}?service={another}", headers=auth).json()["costs"]
-    }
+    other = {c["channel"]: c for c in client.get(f"{path}?service={another}", headers=auth).json()["costs"]}
     assert (other["telephone"]["cost_gbp"], other["telephone"]["scope"]) == (2.83, "published default")
     audit = client.get(f"/api/councils/{sc.manchester}/audit", headers=auth).json()["records"]
     assert sum(r["action"] == "cost.set" for r in audit) >= 2

@@ -1,3 +1,5 @@
+import { initChannelViews, refreshChannels } from './council-channels.js';
+
 // The council workspace page: sign in with the council's token (kept in session storage, sent
 // as a header, never in a URL), then the customer profile, the take-up map and the funnel plot.
 
@@ -47,6 +49,22 @@ async function call(path, { accept = 'application/json', creds = session } = {})
     throw new ApiError(response.status, detail);
   }
   return accept === 'application/json' ? response.json() : response.blob();
+}
+
+async function send(path, method, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${session.token}` },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check that it is running, then try again.');
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, answer.detail || response.statusText);
+  return answer;
 }
 
 function councilPath(rest, params = {}) {
@@ -410,10 +428,13 @@ function upload(event) {
 
 async function download(what) {
   const p = params();
-  const path =
-    what === 'profile'
-      ? councilPath('profile', { service: p.service, tier: p.tier, base: p.base, format: 'csv' })
-      : councilPath('takeup', { service: p.service, level: p.level, tier: p.tier, format: 'csv' });
+  const paths = {
+    profile: () => councilPath('profile', { service: p.service, tier: p.tier, base: p.base, format: 'csv' }),
+    takeup: () => councilPath('takeup', { service: p.service, level: p.level, tier: p.tier, format: 'csv' }),
+    channels: () => councilPath('channels', { service: p.service, tier: p.tier, format: 'csv' }),
+    seasons: () => councilPath('seasons', { service: p.service, format: 'csv' }),
+  };
+  const path = paths[what]();
   try {
     const blob = await call(path, { accept: 'text/csv' });
     const a = el('a', { href: URL.createObjectURL(blob), download: `${what}-${session.council}.csv` });
@@ -440,6 +461,7 @@ async function refresh(event) {
     renderProfile(profile);
     renderTakeup(takeup);
     renderFunnel(funnel);
+    await refreshChannels(p);
   } catch (err) {
     if (err.status === 401 || err.status === 403) {
       signOut();
@@ -453,6 +475,7 @@ async function refresh(event) {
 }
 
 async function start() {
+  initChannelViews({ call, send, councilPath, el, svg });
   $('signin-form').addEventListener('submit', onSignIn);
   $('signout').addEventListener('click', signOut);
   $('controls').addEventListener('submit', refresh);

@@ -29,6 +29,31 @@ export async function refreshChannels(p) {
   renderMix(mix);
   renderSeasons(seasons);
   renderCosts(costs);
+  if (!p.service) {
+    $('benchmarks').replaceChildren(api.el('p', {}, 'Choose a service (LGSL) above to compare with other councils.'));
+    return;
+  }
+  renderBenchmarks(await api.call(api.councilPath('benchmarks', { service: p.service, tier: p.tier })));
+}
+
+function renderBenchmarks(doc) {
+  const box = $('benchmarks');
+  if (!doc.enough) {
+    box.replaceChildren(api.el('p', { class: 'summary' }, `No comparison yet: ${doc.reason}.`));
+    return;
+  }
+  const table = api.el('table', { class: 'data' }, api.el('caption', {}, `Against ${doc.other_councils} other councils (not named)`));
+  table.append(api.el('tr', {}, ...['', 'Ours', 'Percentile', 'Their median', 'Their middle half'].map((t) => api.el('th', { scope: 'col' }, t))));
+  const line = (label, placing, value) => {
+    const tr = api.el('tr', {}, api.el('th', { scope: 'row' }, label));
+    if (!placing) tr.append(api.el('td', {}, value === null || value === undefined ? 'suppressed' : String(Math.round(value))), api.el('td', { colspan: '3' }, 'too few councils to compare'));
+    else tr.append(api.el('td', {}, String(Math.round(placing.value))), api.el('td', {}, `${Math.round(placing.percentile)}th`),
+      api.el('td', {}, String(Math.round(placing.median))), api.el('td', {}, `${Math.round(placing.q1)}–${Math.round(placing.q3)}`));
+    return tr;
+  };
+  if (doc.takeup) table.append(line('Take-up against expected demand', doc.takeup, doc.takeup.value));
+  for (const c of doc.classes) table.append(line(`Index: ${c.code} ${c.name}`, c.placing, c.index));
+  box.replaceChildren(table, api.el('p', { class: 'note' }, doc.note));
 }
 
 function renderMix(doc) {

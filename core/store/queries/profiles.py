@@ -468,3 +468,21 @@ WHERE child_level = 'lad' AND parent_level = 'nuts3'
   AND substr(parent_code, 1, length({r}::text)) = {r}::text
 ORDER BY code
 """)
+
+
+def councils_with_service(lgsl: int) -> Query:
+    """Ids of the councils whose records name the service ``lgsl`` (``council_id``)."""
+    b = Binds()
+    return b.query(
+        f"SELECT DISTINCT council_id FROM workspace.service_count WHERE service_code = {b(lgsl)} ORDER BY council_id"
+    )
+
+
+def expected_in_districts(*, classification_id: str, lgsl: int, districts: Sequence[str]) -> Query:
+    """Modelled expected demand (relative units) of a service over some districts (``expected``)."""
+    b = Binds()
+    return b.query(f"""
+SELECT SUM(expected) AS expected FROM demand
+WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)} AND level = 'lad'
+  AND code = ANY({b(list(districts))}::text[])
+""")

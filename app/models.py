@@ -58,8 +58,21 @@ class ClassificationRef(BaseModel):
     attribution: str | None
 
 
+class ChannelMix(BaseModel):
+    modelled: bool = True
+    classification_id: str
+    assisted_index: float = Field(
+        description="Modelled likelihood of needing assisted (telephone or face-to-face) contact; 100 = England and Wales"
+    )
+    web: float = Field(description="Expected share of web contact (modelled)")
+    telephone: float = Field(description="Expected share of telephone contact (modelled)")
+    face_to_face: float = Field(description="Expected share of face-to-face contact (modelled)")
+    note: str
+
+
 class AreaDetail(AreaSummary):
     vintage: str | None = None
+    channels: ChannelMix | None = Field(None, description="Modelled channel suitability (UK areas)")
     parents: list[AreaRef]
     households: float | None = Field(None, description="Households (or population, see basis)")
     households_basis: Literal["households", "population"] | None = None

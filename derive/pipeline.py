@@ -23,6 +23,7 @@ from core.settings import Settings
 from core.store import Transaction, Writer
 from core.store.queries import build as q
 from derive import europe, nuts_changes
+from derive.channel_need import build_channel_need
 from derive.derived import DemandTables, Derived, compositions, demand_tables
 from derive.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
 from derive.serving import write_tile_areas
@@ -236,6 +237,7 @@ def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress:
         )
         if cid == demand_cid:
             _model_services(tx, settings, report, cid, tiers, aligned, derived, services)
+            report.add(build_channel_need(tx, cid, tiers, aligned, derived))
         progress(cid)
 
 

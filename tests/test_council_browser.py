@@ -296,7 +296,9 @@ def test_channels_seasons_migration_costs_and_scenario(browser, site) -> None:
         assert "Choose a service" in p.inner_text("#benchmarks")
         p.fill("#service", "1")
         p.click("#controls button[type=submit]")
-        p.wait_for_function("document.getElementById('benchmarks').textContent.includes('not enough councils')")
+        p.wait_for_function(
+            "document.getElementById('benchmarks').textContent.includes('not enough councils')"
+        )
         # costs: the published defaults with their source
         assert "£2.83" in p.inner_text("#costs-table") and "Socitm" in p.inner_text("#costs-table")
         # the GUIDE's example: 10,000 calls, 30 % to web

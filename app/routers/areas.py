@@ -23,6 +23,11 @@ from core.store.queries.areas import (
     PredominantRow,
 )
 
+CHANNEL_NOTE = (
+    "Modelled, not observed: the likelihood of needing assisted contact from Census 2021 drivers of "
+    "digital exclusion (see /api/channels/model), and the expected mix from an assumed baseline"
+)
+
 router = APIRouter(prefix="/api/areas", tags=["areas"])
 
 CodePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -110,6 +115,17 @@ async def get_area(
             }
             for r in rows
         ]
+    need = await store.fetch_as(q.ChannelNeedRow, q.channel_need(area.level, area.code))
+    if need:
+        n = need[0]
+        out["channels"] = {
+            "classification_id": n.classification_id,
+            "assisted_index": n.assisted_index,
+            "web": n.web_share,
+            "telephone": n.telephone_share,
+            "face_to_face": n.face_to_face_share,
+            "note": CHANNEL_NOTE,
+        }
     for p in await store.fetch_as(PredominantRow, q.predominant(cid, area.level, area.code)):
         out["predominant"][p.tier] = {
             "code": p.code,

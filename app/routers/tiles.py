@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep, public_root
-from app.tiles.attribution import MODELLED, attribution_for
+from app.tiles.attribution import CHANNEL_MODELLED, MODELLED, attribution_for
 from app.tiles.cache import Tile
 from app.tiles.layers import EUROPE_EXTENT, counts_description, layer_fields
 from core.errors import NotFound
@@ -33,6 +33,13 @@ ServiceQuery = Annotated[
     int | None, Query(ge=0, le=1_000_000, description="LGSL code: adds demand_index, band")
 ]
 ClassificationQuery = Annotated[str | None, Query(max_length=64, description="Classification id")]
+ChannelQuery = Annotated[
+    Literal["assisted", "web", "telephone", "face-to-face"] | None,
+    Query(
+        description="Adds the modelled channel suitability (UK areas): assisted_index, web_share, "
+        "telephone_share, face_to_face_share; the value names the channel a map colours by"
+    ),
+]
 TierQuery = Annotated[str | None, Query(max_length=32, description="Class tier (default: the coarsest)")]
 
 
@@ -83,8 +90,9 @@ async def get_tile(
     service: ServiceQuery = None,
     classification: ClassificationQuery = None,
     tier: TierQuery = None,
+    channel: ChannelQuery = None,
 ) -> Response:
-    req = tiles.resolve(cat, layer, z, x, y, classification, tier, service)
+    req = tiles.resolve(cat, layer, z, x, y, classification, tier, service, channel is not None)
     tile = await tiles.tile(cat, req)
     return _tile_response(request, tile, tiles.settings.tile_cache_control)
 
@@ -112,11 +120,19 @@ async def get_tilejson(
     service: ServiceQuery = None,
     classification: ClassificationQuery = None,
     tier: TierQuery = None,
+    channel: ChannelQuery = None,
 ) -> dict[str, Any]:
     tl = cat.layer_or_404(layer)
     cat.check_names(tl.levels, classification, tier, service)
     params = {
-        k: v for k, v in (("service", service), ("classification", classification), ("tier", tier)) if v
+        k: v
+        for k, v in (
+            ("service", service),
+            ("classification", classification),
+            ("tier", tier),
+            ("channel", channel),
+        )
+        if v
     }
     query = f"?{urlencode(params)}" if params else ""
     base = public_root(request)
@@ -129,8 +145,9 @@ async def get_tilejson(
         round(min(bounds[2], 180), 6),
         round(min(bounds[3], 85.0511), 6),
     ]
-    fields = layer_fields(tl.levels, service is not None)
+    fields = layer_fields(tl.levels, service is not None, channel is not None)
     attribution = attribution_for(tl.levels) + (f" | {MODELLED}" if service is not None else "")
+    attribution += f" | {CHANNEL_MODELLED}" if channel is not None else ""
     return {
         "tilejson": "3.0.0",
         "name": f"Citizen Insight: {tl.name}",

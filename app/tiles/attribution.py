@@ -11,6 +11,10 @@ ONS_OGL = (
     "Contains National Statistics data © Crown copyright and database right; Open Government Licence v3.0"
 )
 MODELLED = "Demand indices and bands are modelled from each area's class mix, not observed counts"
+CHANNEL_MODELLED = (
+    "Channel suitability is modelled from Census 2021 drivers of digital exclusion and an assumed "
+    "baseline mix, not observed"
+)
 
 
 def attribution_for(levels: Iterable[str]) -> str:

@@ -55,6 +55,12 @@ FIELDS: dict[str, str] = {
     "mixed": "Boolean",
 }
 SERVICE_FIELDS: dict[str, str] = {"demand_index": "Number", "band": "String"}
+CHANNEL_FIELDS: dict[str, str] = {  # modelled channel suitability (?channel=); UK areas only
+    "assisted_index": "Number",
+    "web_share": "Number",
+    "telephone_share": "Number",
+    "face_to_face_share": "Number",
+}
 
 # The counts a level's features carry: all households of a UK area (Census 2021) and those of
 # its leading class; the population of a NUTS region (Eurostat) and that of its leading class.
@@ -82,12 +88,12 @@ def counts_description(levels: tuple[str, ...]) -> str:
     return "; ".join(f"{name}: {text}" for noun in nouns for name, text in COUNTS[noun].items())
 
 
-def layer_fields(levels: tuple[str, ...], service: bool) -> dict[str, str]:
+def layer_fields(levels: tuple[str, ...], service: bool, channel: bool = False) -> dict[str, str]:
     """TileJSON ``fields`` of a layer drawing ``levels``: every property its features carry."""
     fields = dict(FIELDS)
     for noun in dict.fromkeys(counted(level) for level in levels):
         fields |= {name: "Number" for name in COUNTS[noun]}
-    return fields | (SERVICE_FIELDS if service else {})
+    return fields | (SERVICE_FIELDS if service else {}) | (CHANNEL_FIELDS if channel else {})
 
 
 def layer_or_404(name: str) -> TileLayer:

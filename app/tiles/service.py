@@ -34,6 +34,7 @@ class TileRequest:
     y: int
     choice: ClassificationChoice
     service: int | None
+    channel: bool = False
 
     @property
     def classifications(self) -> tuple[str, ...]:
@@ -49,7 +50,16 @@ class TileRequest:
 
     @property
     def key(self) -> tuple[Hashable, ...]:
-        return (self.layer.name, self.z, self.x, self.y, self.classifications, self.tier, self.service)
+        return (
+            self.layer.name,
+            self.z,
+            self.x,
+            self.y,
+            self.classifications,
+            self.tier,
+            self.service,
+            self.channel,
+        )
 
 
 class TileService:
@@ -72,6 +82,7 @@ class TileService:
         classification: str | None = None,
         tier: str | None = None,
         service: int | None = None,
+        channel: bool = False,
     ) -> TileRequest:
         """Validate a request against the catalogue: 404 for unknown layers, services, classifications.
 
@@ -84,7 +95,7 @@ class TileService:
         level = level_for_zoom(layer, z, self.settings)
         cat.check_names((level,) if layer.name != AUTO else layer.levels, classification, tier, service)
         choice = cat.choose(level, classification, tier, fallback=True)
-        return TileRequest(layer, level, z, x, y, choice, service)
+        return TileRequest(layer, level, z, x, y, choice, service, channel)
 
     def query(self, cat: Catalogue, req: TileRequest) -> TileQuery:
         """What the tile source draws for a request: from ``tile_area`` when it carries the drawing inline."""
@@ -98,6 +109,7 @@ class TileService:
             classifications=req.classifications,
             tier=req.tier,
             service=req.service,
+            channel=req.channel,
             max_features=self.settings.max_features_per_tile,
             serving_band=band_for_zoom(req.z) if inline else None,
         )

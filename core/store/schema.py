@@ -386,6 +386,32 @@ class_demand = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
 )
 
+# Modelled channel suitability (geo.channel_need): per area, the assisted-contact index (100 =
+# the reference population) and the expected shares of web, telephone and face-to-face contact;
+# per class, its index. UK areas only (the drivers are Census 2021 tables).
+channel_need = Table(
+    "channel_need",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("assisted_index", Double, nullable=False),
+    Column("web_share", Double, nullable=False),
+    Column("telephone_share", Double, nullable=False),
+    Column("face_to_face_share", Double, nullable=False),
+    PrimaryKeyConstraint("code", "level", "classification_id"),
+)
+
+channel_need_class = Table(
+    "channel_need_class",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("class_code", Text, nullable=False),
+    Column("assisted_index", Double, nullable=False),
+    PrimaryKeyConstraint("classification_id", "tier", "class_code"),
+)
+
 # Standardised input variables of a classification built from them (the Europe NUTS3 one):
 # similar areas compare base areas on these, as every base area holds exactly one class.
 area_variable = Table(

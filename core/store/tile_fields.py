@@ -54,3 +54,18 @@ def count_columns(level: str, total: str, leading: str) -> str:
     """The select-list of an area's count and its leading class's, named for the level."""
     noun = counted(level)
     return f"{total} AS {noun}, {leading} AS leading_class_{noun}"
+
+
+CHANNEL_COLUMNS = ("assisted_index", "web_share", "telephone_share", "face_to_face_share")
+
+
+def channel_join(alias: str, area: str, classification: str) -> str:
+    """The join of modelled channel suitability onto the drawn areas (``alias`` its columns)."""
+    return (
+        f"\n  LEFT JOIN channel_need {alias} ON {alias}.classification_id = {classification}"
+        f" AND {alias}.level = {area}.level AND {alias}.code = {area}.code"
+    )
+
+
+def channel_columns(alias: str) -> str:
+    return "".join(f", {alias}.{c}" for c in CHANNEL_COLUMNS)

@@ -39,6 +39,7 @@ class TileQuery:
     classifications: tuple[str, ...] = ()
     tier: str | None = None
     service: int | None = None
+    channel: bool = False  # adds the modelled channel suitability (table ``channel_need``)
     max_features: int = 20_000
     serving_band: int | None = None
 

@@ -10,7 +10,7 @@ z/x/y. The layer, level and band come from the start-up catalogue (checked by
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
-from core.store.tile_fields import FEATURE_ID, count_columns, feature_id_sql
+from core.store.tile_fields import FEATURE_ID, channel_columns, channel_join, count_columns, feature_id_sql
 from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column, tile_lonlat_bounds
 
@@ -57,6 +57,9 @@ def area_tile(q: TileQuery, keep: int) -> Query:
         demand = f"""
   LEFT JOIN demand d ON d.classification_id = p.classification_id AND d.lgsl = {b(q.service)} AND d.level = a.level
        AND d.code = a.code"""
+    if q.channel:
+        properties += channel_columns("cn")
+        demand += channel_join("cn", "a", "p.classification_id")
     sql = f"""
 WITH feat AS (
   SELECT {distinct}{properties},
@@ -86,6 +89,9 @@ def serving_tile(q: TileQuery, keep: int) -> Query:
         demand = f"""
   LEFT JOIN demand d ON d.classification_id = a.classification_id AND d.lgsl = {b(q.service)}::INTEGER
        AND d.level = a.level AND d.code = a.code"""
+    if q.channel:
+        properties += channel_columns("cn")
+        demand += channel_join("cn", "a", "a.classification_id")
     sql = f"""
 WITH feat AS (
   SELECT {properties},

@@ -12,7 +12,7 @@ every value is bound.
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
-from core.store.tile_fields import FEATURE_ID, count_columns, feature_id_sql
+from core.store.tile_fields import FEATURE_ID, channel_columns, channel_join, count_columns, feature_id_sql
 from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column
 
@@ -36,14 +36,19 @@ def _near(column: str) -> str:
 
 
 def _demand(b: Binds, q: TileQuery) -> tuple[str, str]:
-    """The demand join and its columns when a service is drawn."""
-    if q.service is None:
-        return "", ""
-    join = (
-        f"\n  LEFT JOIN demand d ON d.classification_id = s.classification_id AND d.lgsl = {b(q.service)}::integer"
-        "\n       AND d.level = s.level AND d.code = s.code"
-    )
-    return join, ", d.demand_index, d.band"
+    """The demand join and its columns when a service is drawn, and the channel suitability's
+    when asked for."""
+    join, columns = "", ""
+    if q.service is not None:
+        join += (
+            f"\n  LEFT JOIN demand d ON d.classification_id = s.classification_id AND d.lgsl = {b(q.service)}::integer"
+            "\n       AND d.level = s.level AND d.code = s.code"
+        )
+        columns += ", d.demand_index, d.band"
+    if q.channel:
+        join += channel_join("cn", "s", "s.classification_id")
+        columns += channel_columns("cn")
+    return join, columns
 
 
 def area_tile(q: TileQuery, keep: int) -> Query:

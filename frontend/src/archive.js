@@ -42,6 +42,7 @@ export function openArchive() {
 export function covers(archive, s, layerName, z) {
   if (!archive || archive.meta.layer !== layerName) return false;
   if (z < archive.header.minZoom || z > archive.header.maxZoom) return false;
+  if (s.theme === 'channel') return false; // archives hold no channel suitability
   if (s.theme === 'service') return Boolean(s.service) && Number(s.service) === archive.meta.service;
   return archive.meta.service == null && s.tier === 'supergroup';
 }

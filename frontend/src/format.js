@@ -39,3 +39,17 @@ export const NO_DATA = '#d9d9d9';
 // output areas of an older vintage with no Census 2021 record (the tiles' class_name, no class code)
 export const BOUNDARY_CHANGED = 'no 2021 data: boundary changed';
 export const CHANGED_FILL = '#f7f7f7';
+
+// Modelled channel suitability: the assisted-contact index in five bands (100 = England and Wales).
+export const CHANNEL_BANDS = Object.freeze([
+  { key: 'much-more', min: 120, colour: '#7a0177', label: 'Assisted contact much more likely (index 120 and over)' },
+  { key: 'more', min: 110, colour: '#c51b8a', label: 'More likely (110 to 120)' },
+  { key: 'average', min: 90, colour: '#fbb4b9', label: 'About average (90 to 110)' },
+  { key: 'less', min: 80, colour: '#a6dba0', label: 'Less likely (80 to 90)' },
+  { key: 'much-less', min: -Infinity, colour: '#1b7837', label: 'Web much more likely (under 80)' },
+]);
+
+export function channelBand(index) {
+  if (index === null || index === undefined || !Number.isFinite(Number(index))) return null;
+  return CHANNEL_BANDS.find((b) => Number(index) >= b.min);
+}

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import * as state from './state.js';
 import { $, h, swatch } from './dom.js';
-import { BANDS, BAND_COLOURS, CHANGED_FILL, NO_DATA, bandRanges } from './format.js';
+import { BANDS, BAND_COLOURS, CHANGED_FILL, CHANNEL_BANDS, NO_DATA, bandRanges } from './format.js';
 import * as ref from './refdata.js';
 
 function legendParams(s, z) {
@@ -37,6 +37,20 @@ export async function renderLegend(z, drawnAt, currentZoom, layerName = 'auto') 
   const levelText = levelNames.length ? `Areas shown: ${levelNames.join(', ')}.` : 'No areas drawn in view.';
   const foot = [h('p', { class: 'legend-sub' }, levelText)];
   if (legend && legend.attribution) foot.push(h('p', { class: 'legend-sub' }, legend.attribution));
+  if (s.theme === 'channel') {
+    const drawn = seen.channels || new Set();
+    const items = CHANNEL_BANDS.filter((b) => drawn.has(b.key) || !drawn.size).map((b) =>
+      h('li', { dataset: { band: b.key } }, swatch(b.colour), h('span', {}, b.label)));
+    if (drawn.has('none')) items.push(h('li', { dataset: { band: 'none' } }, swatch(NO_DATA), h('span', {}, 'Not modelled (no Census 2021 drivers here)')));
+    el.replaceChildren(
+      h('h3', {}, 'Likely contact channel ', h('span', { class: 'tag' }, 'modelled')),
+      h('p', { class: 'legend-sub' }, 'How likely people are to need telephone or face-to-face rather than web contact; 100 = England and Wales.'),
+      h('ul', { class: 'legend-items' }, items),
+      h('p', { class: 'legend-sub' }, 'From Census 2021 drivers of digital exclusion and an assumed baseline mix: see the text view.'),
+      ...foot,
+    );
+    return;
+  }
   if (s.theme === 'service' && s.service) {
     const services = await ref.modelledServices().catch(() => []);
     const chosen = services.find((x) => String(x.lgsl) === s.service);

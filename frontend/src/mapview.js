@@ -8,7 +8,7 @@ import * as api from './api.js';
 import * as state from './state.js';
 import * as status from './status.js';
 import { $, h } from './dom.js';
-import { BAND_COLOURS, BOUNDARY_CHANGED, CHANGED_FILL, NO_DATA } from './format.js';
+import { BAND_COLOURS, BOUNDARY_CHANGED, CHANGED_FILL, NO_DATA, channelBand } from './format.js';
 import { renderLegend as drawLegend } from './legend.js';
 import { initThemeControls } from './theme.js';
 import { config } from './config.js';
@@ -72,6 +72,9 @@ function record(into, p, z) {
   if (!p.class_code && p.class_name === BOUNDARY_CHANGED) seen.changed = true;
   else if (!p.class_code) seen.unclassified = true;
   seen.bands.add(p.band || 'none');
+  const channel = channelBand(p.assisted_index);
+  if (!seen.channels) seen.channels = new Set();
+  seen.channels.add(channel ? channel.key : 'none');
 }
 
 function baseStyle(p, z) {
@@ -80,6 +83,10 @@ function baseStyle(p, z) {
   if (s.theme === 'service' && s.service) {
     const fill = BAND_COLOURS[p.band] || NO_DATA;
     return { fill: true, fillColor: fill, fillOpacity: 1, color: '#ffffff', weight, opacity: 0.9 };
+  }
+  if (s.theme === 'channel') {
+    const band = channelBand(p.assisted_index);
+    return { fill: true, fillColor: band ? band.colour : NO_DATA, fillOpacity: 1, color: '#ffffff', weight, opacity: 0.9 };
   }
   if (!p.class_code && p.class_name === BOUNDARY_CHANGED) {
     // an older output area the Census 2021 does not know: its own style, never a class colour
@@ -116,7 +123,8 @@ export function layerAt(z, s = state.get()) {
 }
 
 function tileUrl(s) {
-  const params = s.theme === 'service' && s.service ? { service: s.service } : { tier: s.tier };
+  let params = s.theme === 'service' && s.service ? { service: s.service } : { tier: s.tier };
+  if (s.theme === 'channel') params = { tier: s.tier, channel: 'assisted' };
   return api.url('/tiles/{layer}/{z}/{x}/{y}.mvt', params);
 }
 
@@ -170,10 +178,15 @@ function onHover(e) {
   if (p.code !== state.get().area) layer.setFeatureStyle(p.code, hoverStyle);
   const box = $('hover');
   const s = state.get();
-  const what =
+  let what =
     s.theme === 'service' && s.service
       ? `demand ${p.band || 'not modelled'}${p.demand_index != null ? ` (index ${Math.round(p.demand_index)})` : ''}`
       : p.class_name || 'no class';
+  if (s.theme === 'channel') {
+    what = p.assisted_index != null
+      ? `assisted contact index ${Math.round(p.assisted_index)} · web ${Math.round(100 * p.web_share)} % (modelled)`
+      : 'channel suitability not modelled here';
+  }
   box.replaceChildren(h('strong', {}, p.name || p.code), ` · ${what}${isMixed(p) ? ' · mixed' : ''}`);
   box.hidden = false;
 }

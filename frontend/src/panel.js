@@ -116,9 +116,24 @@ function render(area, demand, similar, levelLabel) {
       bars(mix),
     ),
   );
+  if (area.channels) out.push(channelSection(area.channels));
   out.push(demandSection(demand));
   out.push(similarSection(similar));
   return out;
+}
+
+// Modelled channel suitability: the assisted-contact index and the expected mix.
+function channelSection(c) {
+  const share = (x) => `${Math.round(100 * x)} %`;
+  return h('section', { class: 'channels', 'aria-labelledby': 'chan-h' },
+    h('h3', { id: 'chan-h' }, 'Likely contact channels ', h('span', { class: 'tag' }, 'modelled')),
+    h('p', {}, `Assisted-contact index ${Math.round(c.assisted_index)} (100 = England and Wales).`),
+    h('dl', { class: 'facts channel-mix' },
+      h('dt', {}, 'Web'), h('dd', {}, share(c.web)),
+      h('dt', {}, 'Telephone'), h('dd', {}, share(c.telephone)),
+      h('dt', {}, 'Face-to-face'), h('dd', {}, share(c.face_to_face))),
+    h('p', { class: 'hint' }, c.note, ' — see the text view.'),
+  );
 }
 
 function breadcrumbs(area) {

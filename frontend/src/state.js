@@ -4,7 +4,7 @@
 // Not frozen: the server's settings (initial view) adjust the defaults once, before the first read.
 export const DEFAULTS = {
   view: 'map',        // map | data | text
-  theme: 'class',     // class | service
+  theme: 'class',     // class | service | channel
   tier: 'supergroup', // class tier drawn on the map
   service: '',        // LGSL code for the service theme
   area: '',           // selected area code

@@ -211,7 +211,34 @@ async function buildClasses(el) {
   return ok;
 }
 
+async function buildChannels(el) {
+  try {
+    const m = await api.get('/api/channels/model', {}, { cached: true });
+    const classes = Object.values(m.classes || {})[0] || {};
+    const tier = Object.keys(classes)[0];
+    el.replaceChildren(
+      h('p', {}, h('span', { class: 'tag' }, 'modelled')),
+      h('p', {}, m.method),
+      h('h4', {}, 'Drivers (Census 2021), their weights and why'),
+      h('ul', { class: 'channel-drivers' }, m.drivers.map((d) =>
+        h('li', {}, h('strong', {}, `${d.label} (${d.table}), weight ${d.weight}: `), d.rationale))),
+      h('p', {}, `Baseline mix of an average area — ${m.baseline_mix.source}: web ${Math.round(100 * m.baseline_mix.shares.web)} %, `
+        + `telephone ${Math.round(100 * m.baseline_mix.shares.telephone)} %, face-to-face ${Math.round(100 * m.baseline_mix.shares['face-to-face'])} %.`),
+      tier
+        ? h('table', { class: 'channel-classes' }, h('caption', {}, `Assisted-contact index per ${tier}`),
+          h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col' }, 'Index')),
+          classes[tier].map((c) => h('tr', {}, h('th', { scope: 'row' }, `${c.code} ${c.name || ''}`), h('td', {}, String(Math.round(c.assisted_index))))))
+        : h('p', {}, 'No classification with channel suitability is built.'),
+    );
+    return true;
+  } catch (err) {
+    el.replaceChildren(h('p', { class: 'error' }, `Channel suitability could not be loaded: ${err.message}`));
+    return false;
+  }
+}
+
 async function build() {
+  buildChannels($('t-channels'));
   const boxes = [$('t-services'), $('t-classes')];
   boxes.forEach((b) => b.classList.add('reserve'));
   const [services, classes] = await Promise.all([buildServices(boxes[0]), buildClasses(boxes[1])]);

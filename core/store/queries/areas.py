@@ -302,3 +302,37 @@ LEFT JOIN predominant p ON p.classification_id = {cid}::text AND p.level = a.lev
 LEFT JOIN profile_class pc ON pc.classification_id = {cid}::text AND pc.code = p.class_code
 WHERE a.level = {b(level)}::text
 """)
+
+
+@dataclass(frozen=True)
+class ChannelNeedRow:
+    classification_id: str
+    assisted_index: float
+    web_share: float
+    telephone_share: float
+    face_to_face_share: float
+
+
+def channel_need(level: str, code: str) -> Query:
+    """The modelled channel suitability of one area (``ChannelNeedRow``), if modelled."""
+    b = Binds()
+    return b.query(
+        "SELECT classification_id, assisted_index, web_share, telephone_share, face_to_face_share "
+        f"FROM channel_need WHERE level = {b(level)} AND code = {b(code)} ORDER BY classification_id LIMIT 1"
+    )
+
+
+@dataclass(frozen=True)
+class ChannelClassRow:
+    classification_id: str
+    tier: str
+    class_code: str
+    assisted_index: float
+
+
+def channel_need_classes() -> Query:
+    """Every class's modelled assisted-contact index (``ChannelClassRow``)."""
+    return Binds().query(
+        "SELECT classification_id, tier, class_code, assisted_index FROM channel_need_class "
+        "ORDER BY classification_id, tier, class_code"
+    )

@@ -1,0 +1,110 @@
+"""Modelled channel suitability: class indices recomputed by hand from the Census drivers, area
+mixes that add up, tiles that carry the values (both backends), the area and model APIs."""
+
+from __future__ import annotations
+
+import mapbox_vector_tile
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from core.store.queries import build as qb
+from core.tiling import lonlat_to_tile
+from derive.services import CENSUS_DRIVERS
+from geo.channel_need import ASSISTED_DRIVERS, BASELINE_MIX
+
+
+def rows(client: TestClient, query) -> pd.DataFrame:
+    """Rows read through the app's own store (an embedded store is open once per process)."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    return pd.DataFrame(client.portal.call(store.fetch, query))  # type: ignore[union-attr]
+
+
+def by_hand(client: TestClient) -> pd.Series:
+    """Each supergroup's index: for each driver, 100 × the households-weighted mean of the
+    output areas' shares in the class / the same over every classified output area; then the
+    weighted mean of the drivers' indices with the model's weights."""
+    needed = {"ts0410001"}
+    for d in ASSISTED_DRIVERS:
+        needed |= {*CENSUS_DRIVERS[d.variable].numerator, *CENSUS_DRIVERS[d.variable].denominator}
+    census = rows(client, qb.census_pivot(sorted(needed))).set_index("area_code").astype(float)
+    classes = rows(client, qb.area_classes("oac2021")).set_index("area_code")["class_code"]
+    h = census["ts0410001"].dropna()
+    classes = classes[classes.index.isin(h.index)]
+    h = h.reindex(classes.index)
+    supergroup = classes.str[:1]
+    total, weights = pd.Series(0.0, index=sorted(supergroup.unique())), 0.0
+    for d in ASSISTED_DRIVERS:
+        spec = CENSUS_DRIVERS[d.variable]
+        num = census[list(spec.numerator)].sum(axis=1, min_count=1)
+        den = census[list(spec.denominator)].sum(axis=1, min_count=1)
+        v = (num / den.where(den > 0)).reindex(classes.index)
+        ok = v.notna() & h.notna()
+        overall = float((h[ok] * v[ok]).sum() / h[ok].sum())
+        per = pd.DataFrame({"hv": h[ok] * v[ok], "h": h[ok], "c": supergroup[ok]}).groupby("c").sum()
+        total = total.add(d.weight * 100 * (per["hv"] / per["h"]) / overall, fill_value=0.0)
+        weights += d.weight
+    return total / weights
+
+
+def test_class_indices_recomputed_by_hand(synthetic_client: TestClient) -> None:
+    model = synthetic_client.get("/api/channels/model").json()
+    assert model["modelled"] is True
+    assert [d["variable"] for d in model["drivers"]] == [d.variable for d in ASSISTED_DRIVERS]
+    assert all(d["rationale"] and d["weight"] > 0 and d["table"].startswith("TS") for d in model["drivers"])
+    assert model["baseline_mix"]["shares"] == BASELINE_MIX and "assumption" in model["baseline_mix"]["source"]
+    served = {c["code"]: c["assisted_index"] for c in model["classes"]["oac2021"]["supergroup"]}
+    expected = by_hand(synthetic_client)
+    assert set(served) == set(expected.index)
+    for code, value in expected.items():
+        assert served[code] == pytest.approx(value, abs=0.06), code
+
+
+def test_area_mixes_add_up_and_follow_the_index(synthetic_client: TestClient) -> None:
+    need = rows(synthetic_client, "SELECT * FROM channel_need")
+    assert set(need["level"]) >= {"oa", "lsoa", "ward", "lad"}
+    shares = need[["web_share", "telephone_share", "face_to_face_share"]].sum(axis=1)
+    assert np.allclose(shares, 1.0)
+    assisted = need["telephone_share"] + need["face_to_face_share"]
+    assert np.allclose(assisted, np.clip(0.45 * need["assisted_index"] / 100, 0, 0.95))
+    ward = need[need["level"] == "ward"].iloc[0]
+    doc = synthetic_client.get(f"/api/areas/{ward['code']}?level=ward").json()
+    assert doc["channels"]["assisted_index"] == pytest.approx(ward["assisted_index"])
+    assert (
+        doc["channels"]["web"] == pytest.approx(ward["web_share"]) and "Modelled" in doc["channels"]["note"]
+    )
+
+
+def test_tiles_carry_channel_suitability(synthetic_client: TestClient) -> None:
+    need = rows(
+        synthetic_client, "SELECT code, assisted_index, web_share FROM channel_need WHERE level = 'ward'"
+    )
+    centre = rows(
+        synthetic_client,
+        "SELECT AVG((minx + maxx) / 2) AS lon, AVG((miny + maxy) / 2) AS lat FROM area WHERE level = 'ward'",
+    )
+    by_code = need.set_index("code")
+    lon, lat = float(centre["lon"].iloc[0]), float(centre["lat"].iloc[0])
+    found = 0
+    for z in (10, 11, 12):
+        x, y = lonlat_to_tile(lon, lat, z)
+        answer = synthetic_client.get(f"/tiles/ward/{z}/{x}/{y}.mvt?channel=assisted")
+        if answer.status_code == 204:
+            continue
+        for f in next(iter(mapbox_vector_tile.decode(answer.content).values()))["features"]:
+            p = f["properties"]
+            if p["code"] in by_code.index:
+                assert p["assisted_index"] == pytest.approx(by_code.loc[p["code"], "assisted_index"])
+                assert p["web_share"] == pytest.approx(by_code.loc[p["code"], "web_share"])
+                found += 1
+    assert found
+    plain = synthetic_client.get(f"/tiles/ward/{z}/{x}/{y}.mvt")
+    if plain.status_code == 200:
+        props = next(iter(mapbox_vector_tile.decode(plain.content).values()))["features"][0]["properties"]
+        assert "assisted_index" not in props
+    tilejson = synthetic_client.get("/tiles/ward.json?channel=web").json()
+    assert tilejson["tiles"][0].endswith("?channel=web")
+    assert {"assisted_index", "web_share"} <= set(tilejson["vector_layers"][0]["fields"])
+    assert "Channel suitability is modelled" in tilejson["attribution"]
+    assert synthetic_client.get(f"/tiles/ward/{z}/{x}/{y}.mvt?channel=pigeon").status_code == 422

@@ -47,6 +47,10 @@ def test_channel_theme_panel_and_text(browser, synthetic_settings: Settings, tmp
             panel = page.inner_text("section.channels")
             assert f"Assisted-contact index {round(ward['channels']['assisted_index'])}" in panel
             assert f"{round(100 * ward['channels']['web'])} %" in panel
+            page.goto(f"{url}/#view=data&level=ward")
+            page.wait_for_selector("#d-table tbody tr", timeout=30_000)
+            assert "Assisted-contact index" in page.inner_text("#d-table thead")
+            assert "Likely contact channels" in page.inner_text("#d-table thead")
             page.goto(f"{url}/#view=text")
             page.wait_for_selector("ul.channel-drivers li", timeout=20_000)
             assert page.locator("ul.channel-drivers li").count() == 6

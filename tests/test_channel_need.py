@@ -3,6 +3,8 @@ mixes that add up, tiles that carry the values (both backends), the area and mod
 
 from __future__ import annotations
 
+import io
+
 import mapbox_vector_tile
 import numpy as np
 import pandas as pd
@@ -108,3 +110,25 @@ def test_tiles_carry_channel_suitability(synthetic_client: TestClient) -> None:
     assert {"assisted_index", "web_share"} <= set(tilejson["vector_layers"][0]["fields"])
     assert "Channel suitability is modelled" in tilejson["attribution"]
     assert synthetic_client.get(f"/tiles/ward/{z}/{x}/{y}.mvt?channel=pigeon").status_code == 422
+
+
+def test_data_rows_and_csv_carry_channel_suitability(synthetic_client: TestClient) -> None:
+    need = rows(
+        synthetic_client, "SELECT code, assisted_index, web_share FROM channel_need WHERE level = 'ward'"
+    )
+    doc = synthetic_client.get("/api/data?level=ward&channels=true&limit=50").json()
+    assert doc["channels"] is True
+    by_code = need.set_index("code")
+    checked = 0
+    for r in doc["rows"]:
+        if r["code"] in by_code.index:
+            assert r["assisted_index"] == pytest.approx(by_code.loc[r["code"], "assisted_index"])
+            checked += 1
+    assert checked
+    assert "assisted_index" not in synthetic_client.get("/api/data?level=ward&limit=5").json()["rows"][0]
+    csv = synthetic_client.get("/api/data?level=ward&channels=true&format=csv&limit=50")
+    frame = pd.read_csv(io.StringIO(csv.text))
+    assert {"assisted_index", "web_share", "telephone_share", "face_to_face_share"} <= set(frame.columns)
+    meta = synthetic_client.get("/api/data?level=ward&channels=true&format=meta").json()
+    described = {c["name"]: c for c in meta["columns"]}
+    assert "modelled" in described["assisted_index"]["description"]

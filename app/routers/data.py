@@ -54,6 +54,9 @@ async def get_data(
         Query(description="json (rows and metadata), csv (rows only) or meta (the CSV's metadata)"),
     ] = "json",
     bom: Annotated[bool, Query(description="CSV: start with a UTF-8 byte-order mark (for Excel)")] = False,
+    channels: Annotated[
+        bool, Query(description="Add the modelled channel suitability (UK areas; null elsewhere)")
+    ] = False,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
@@ -131,6 +134,16 @@ async def get_data(
             }
         )
 
+    need = (
+        {
+            r.code: r
+            for r in await store.fetch_as(
+                q.ChannelNeedRow, q.channel_need(classification_id=cid, level=level, codes=codes)
+            )
+        }
+        if channels and codes
+        else {}
+    )
     rows = []
     for a in areas:
         row: dict[str, Any] = {
@@ -152,6 +165,10 @@ async def get_data(
             row[f"s{s['lgsl']}_expected"] = d.expected if d else None
             row[f"s{s['lgsl']}_index"] = index
             row[f"s{s['lgsl']}_band"] = band
+        if channels:
+            n = need.get(a.code)
+            for column in CHANNEL_COLUMNS:
+                row[column] = getattr(n, column) if n else None
         rows.append(row)
 
     sources = await store.fetch_as(q.SourceRow, q.sources(level, [cid]))
@@ -171,6 +188,7 @@ async def get_data(
         "limit": limit,
         "offset": offset,
         "services": services,
+        "channels": channels,
         "rows": rows,
     }
     if format == "json":
@@ -198,6 +216,10 @@ async def get_data(
 def _key(column: str) -> str:
     """The row key behind a CSV column (the count column is named for what it counts)."""
     return "households" if column == "population" else column
+
+
+CHANNEL_COLUMNS = ("assisted_index", "web_share", "telephone_share", "face_to_face_share")
+CHANNEL_NOTE = "likely contact channel, modelled from Census 2021 drivers and an assumed baseline mix"
 
 
 def describe_columns(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -233,6 +255,25 @@ def describe_columns(body: dict[str, Any]) -> list[dict[str, Any]]:
                 "name": f"{key}_band",
                 "description": f"demand band under the {s['scheme']} scheme",
                 "band_edges": s["band_edges"],
+            },
+        ]
+    if body.get("channels"):
+        columns += [
+            {
+                "name": "assisted_index",
+                "description": CHANNEL_NOTE + ": assisted-contact index",
+                "unit": "index",
+            },
+            {"name": "web_share", "description": "expected share of web contact (modelled)", "unit": "share"},
+            {
+                "name": "telephone_share",
+                "description": "expected share of telephone contact (modelled)",
+                "unit": "share",
+            },
+            {
+                "name": "face_to_face_share",
+                "description": "expected share of face-to-face contact (modelled)",
+                "unit": "share",
             },
         ]
     return columns

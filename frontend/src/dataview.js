@@ -25,7 +25,7 @@ const SCREEN_BASE = ['code', 'name', 'level', 'households', 'predominant_name'];
 
 function queryOf(s) {
   const services = s.services ? s.services.split(',').filter(Boolean) : [];
-  return { level: s.level, parent: s.parent || undefined, service: services.length ? services : undefined };
+  return { level: s.level, parent: s.parent || undefined, service: services.length ? services : undefined, channels: true };
 }
 
 // "Trafford" or "e08000009" → the area, resolved as the place search does: a code first, then
@@ -117,8 +117,12 @@ function columns() {
   for (const s of body.services) {
     for (const part of ['expected', 'index', 'band']) cols.push({ key: `s${s.lgsl}_${part}`, service: s, part });
   }
+  if (body.channels) for (const key of CHANNEL_KEYS) cols.push({ key });
   return cols;
 }
+
+const CHANNEL_KEYS = ['assisted_index', 'web_share', 'telephone_share', 'face_to_face_share'];
+const hasChannels = () => Boolean(body && body.channels && body.rows.some((r) => r.assisted_index != null));
 
 function visibleRows() {
   const s = state.get();
@@ -157,6 +161,10 @@ function screenColumns() {
     if (s.rate) cols.push({ key: `s${s.lgsl}_expected`, service: s, part: 'expected' });
     else cols.push({ key: `s${s.lgsl}_share`, service: s, part: 'share' });
   }
+  if (hasChannels()) {
+    cols.push({ key: 'assisted_index', part: 'assisted' });
+    cols.push({ key: 'web_share', part: 'web' });
+  }
   return cols;
 }
 
@@ -178,12 +186,13 @@ function header(col) {
     households: body.level.startsWith('nuts') ? 'Population' : 'Households',
     predominant_code: 'Class code', predominant_name: 'Predominant class',
     expected: 'Expected uses a year', index: 'Demand index', band: 'Band', share: '% of listed demand',
+    assisted: 'Assisted-contact index', web: 'Web %',
   };
   const label = names[col.part || col.key];
   const sorted = s.sort === col.key;
   const next = sorted && s.dir === 'asc' ? 'desc' : 'asc';
   return h('th', { scope: 'col', 'aria-sort': sorted ? (s.dir === 'desc' ? 'descending' : 'ascending') : 'none',
-    class: ['households', 'index', 'expected', 'share'].includes(col.part || col.key) ? 'num' : '' },
+    class: ['households', 'index', 'expected', 'share', 'assisted', 'web'].includes(col.part || col.key) ? 'num' : '' },
   h('button', { type: 'button', class: 'sort', dataset: { key: col.key },
     title: `Sort by ${col.service ? `${col.service.label}: ` : ''}${label.toLowerCase()}`,
     onclick: () => state.set({ sort: col.key, dir: next }) },
@@ -194,6 +203,8 @@ function cell(col, row) {
   const v = row[col.key];
   const part = col.part || col.key;
   if (part === 'band') return h('td', {}, v ? h('span', { class: `band band-${v}` }, v) : '–');
+  if (part === 'assisted') return h('td', { class: 'num' }, fmt.index(v));
+  if (part === 'web') return h('td', { class: 'num' }, v === null || v === undefined ? '–' : `${Math.round(100 * v)}%`);
   if (part === 'index') return h('td', { class: 'num' }, fmt.index(v));
   if (part === 'expected') return h('td', { class: 'num' }, fmt.count(v));
   if (part === 'share') return h('td', { class: 'num' }, v === null || v === undefined ? '–' : `${fmt.decimal(v)}%`);
@@ -212,6 +223,7 @@ function render() {
     body.services.map((s) => h('th', { scope: 'colgroup', colspan: 3, class: 'svc' },
       `${s.label} (LGSL ${s.lgsl}) `, h('span', { class: 'tag' }, 'modelled'),
       s.band_edges && s.band_edges.length ? h('span', { class: 'edges' }, ` bands: ${Object.values(fmt.bandRanges(s.band_edges)).join('; ')}`) : '')),
+    hasChannels() ? h('th', { scope: 'colgroup', colspan: 2, class: 'svc' }, 'Likely contact channels ', h('span', { class: 'tag' }, 'modelled')) : '',
   );
   $('d-table').querySelector('thead').replaceChildren(serviceHead, h('tr', {}, cols.map(header)));
   $('d-table').querySelector('tbody').replaceChildren(

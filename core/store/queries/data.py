@@ -153,3 +153,22 @@ ORDER BY s.source_id
 """,
         )
     )
+
+
+@dataclass(frozen=True)
+class ChannelNeedRow:
+    code: str
+    assisted_index: float
+    web_share: float
+    telephone_share: float
+    face_to_face_share: float
+
+
+def channel_need(*, classification_id: str, level: str, codes: Sequence[str]) -> Query:
+    """Modelled channel suitability of some areas of one level (``ChannelNeedRow``)."""
+    b = Binds()
+    return b.query(f"""
+SELECT code, assisted_index, web_share, telephone_share, face_to_face_share FROM channel_need
+WHERE classification_id = {b(classification_id)}::text AND level = {b(level)}::text
+  AND code = ANY({b(list(codes))}::text[])
+""")

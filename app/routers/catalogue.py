@@ -10,8 +10,10 @@ from fastapi import APIRouter, Path, Query
 
 from app.deps import StoreDep
 from app.models import ClassificationDetail, ClassificationSummary, ServiceDetail, ServiceSummary
+from app.pooled import pooled_evidence
 from core.errors import NotFound
 from core.store.queries import catalogue as q
+from core.store.queries import pooling as qp
 from core.store.queries.catalogue import (
     ClassificationRow,
     ClassRow,
@@ -20,6 +22,7 @@ from core.store.queries.catalogue import (
     ServiceModelRow,
     ServiceRow,
 )
+from core.store.queries.pooling import PooledRow
 
 router = APIRouter(prefix="/api", tags=["classifications", "services"])
 
@@ -75,6 +78,7 @@ async def get_service(lgsl: Annotated[int, Path(ge=0, le=1_000_000)], store: Sto
     if not rows:
         raise NotFound(f"no LGSL service {lgsl}")
     models = []
+    pooled = await store.fetch_as(PooledRow, qp.for_service(lgsl))
     for m in await store.fetch_as(ServiceModelRow, q.service_models(lgsl)):
         propensity = await store.fetch_as(PropensityRow, q.propensities(m.classification_id, lgsl))
         models.append(
@@ -83,6 +87,9 @@ async def get_service(lgsl: Annotated[int, Path(ge=0, le=1_000_000)], store: Sto
                 "modelled": True,
                 "drivers": json.loads(m.drivers) if m.drivers else [],
                 "propensity": [asdict(p) for p in propensity],
+                "evidence": pooled_evidence(
+                    [r for r in pooled if r.classification_id == m.classification_id]
+                ),
             }
         )
     return asdict(rows[0]) | {"modelled": bool(models), "models": models}

@@ -5,7 +5,9 @@ record below; suppression. Pure statistics first, then the store of both backend
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import math
 import uuid
 
@@ -302,6 +304,31 @@ def test_europe_takes_the_uk_evidence_by_class(pooled_store) -> None:
 def test_the_answer_names_no_council(pooled_store) -> None:
     settings, councils = pooled_store
     text = str(_service(settings, POOLED))
+    for cid in councils.ids:
+        assert cid not in text
+
+
+def test_propensities_json_and_csv_show_both(pooled_store) -> None:
+    settings, councils = pooled_store
+    with TestClient(create_app(settings)) as client:
+        doc = client.get(f"/api/services/{POOLED}/propensities").json()
+        answer = client.get(f"/api/services/{POOLED}/propensities?format=csv")
+        meta = client.get(f"/api/services/{POOLED}/propensities?format=meta").json()
+    assert doc["synthetic"] and "synthetic" in doc["note"]
+    assert set(doc["sources"]) == {"modelled", "observed", "observed in the UK, transferred by class"}
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert "format=meta" in answer.headers["link"] and meta["columns"][0] == "classification_id"
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert list(rows[0]) == meta["columns"]
+    by = {(r["classification_id"], r["class_code"]): r for r in rows}
+    hidden = by[(UK, "3a1")]
+    assert hidden["source"] == "modelled" and hidden["customers"] == "" and hidden["observed_index"] == ""
+    shown = [r for r in rows if r["classification_id"] == UK and r["source"] == "observed"]
+    assert shown and all(
+        float(r["index"]) == pytest.approx(float(r["observed_index"]), abs=0.01) for r in shown
+    )
+    assert all(r["modelled_index"] != "" for r in rows)
+    text = answer.text + str(doc)
     for cid in councils.ids:
         assert cid not in text
 

@@ -344,3 +344,20 @@ def _propensities(settings: Settings) -> dict[tuple[int, str, str], float]:
     doc = _service(settings, POOLED)
     uk = next(m for m in doc["models"] if m["classification_id"] == UK)
     return {(POOLED, p["tier"], p["class_code"]): p["index"] for p in uk["propensity"]}
+
+
+def test_insight_pool_one_record_short_goes_back_to_modelled(pooled_store) -> None:
+    # the command line end to end (last in this module: it undoes the pooling above)
+    settings, councils = pooled_store
+    env = {
+        "INSIGHT_DATABASE_URL": settings.database_url,
+        "INSIGHT_POOLING_MIN_RECORDS": str(councils.total + 1),
+    }
+    result = CliRunner().invoke(cli, ["pool"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"LGSL {POOLED}: 3 councils, {councils.total:,} records — below the thresholds" in result.output
+    assert asyncio.run(_read(settings, qp.stored(UK))).empty
+    doc = _service(settings, POOLED)
+    for m in doc["models"]:
+        assert m["evidence"] is None
+        assert {p["source"] for p in m["propensity"]} == {"modelled"}

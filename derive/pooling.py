@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from core.settings import Settings
@@ -95,12 +96,17 @@ async def gather(settings: Settings, today: dt.date | None = None) -> PoolReport
                     counts = counts.rename(columns={"council_id": "council"})
                     if counts["customers"].fillna(0).sum() <= 0:
                         continue
-                    pooled = pooling.pool(counts)
+                    pooled = pooling.pool(counts, settings.pooling_min_councils)
+                    few = (
+                        f"found in fewer than {settings.pooling_min_councils} councils' districts: "
+                        "the modelled value is kept"
+                    )
+                    pooled["warning"] = [few if f else None for f in pooled["few_councils"]]
                     rows.append(_rows(m.classification_id, s, tier, pooled, OBSERVED, today))
         if not europe.empty and eligible:
             uk_cid = uk["classification_id"].iloc[0] if not uk.empty else None
             if uk_cid is not None:
-                moved = await _europe(store, uk_cid, eligible, today)
+                moved = await _europe(store, uk_cid, eligible, today, settings.pooling_min_councils)
                 rows += moved
                 if not moved:
                     report.lines.append(
@@ -115,7 +121,7 @@ async def gather(settings: Settings, today: dt.date | None = None) -> PoolReport
         await store.close()
 
 
-async def _europe(store, uk_cid: str, eligible, today: dt.date) -> list[pd.DataFrame]:
+async def _europe(store, uk_cid: str, eligible, today: dt.date, min_councils: int) -> list[pd.DataFrame]:
     districts = await _frame(store, q.districts(classification_id=uk_cid))
     classes = await _frame(store, q.region_classes(EUROPE))
     if districts.empty or classes.empty:
@@ -130,6 +136,13 @@ async def _europe(store, uk_cid: str, eligible, today: dt.date) -> list[pd.DataF
         for tier, part in classes.groupby("tier"):
             by_region = pd.Series(part["class_code"].to_numpy(), index=part["area_code"].to_numpy())
             moved = pooling.transfer_by_class(regions, by_region)
+            # a Europe class resting on fewer councils than pooling needs keeps its modelled value
+            behind = mine.assign(cls=mine["region"].map(by_region)).groupby("cls")["council_id"].nunique()
+            few = (moved["uk_regions"] > 0) & (behind.reindex(moved.index).fillna(0) < min_councils)
+            moved.loc[few, "index"] = np.nan
+            moved.loc[few, "warning"] = (
+                f"UK evidence from fewer than {min_councils} councils: the modelled value is kept"
+            )
             frame = pd.DataFrame(
                 {
                     "customers": moved["customers"],

@@ -47,7 +47,7 @@ def eligible(councils: int, records: float, min_councils: int, min_records: floa
     return councils >= min_councils and records >= min_records
 
 
-def pool(counts: pd.DataFrame) -> pd.DataFrame:
+def pool(counts: pd.DataFrame, min_councils: int = 1) -> pd.DataFrame:
     """Observed propensity index per class from councils' counts.
 
     Parameters
@@ -56,6 +56,9 @@ def pool(counts: pd.DataFrame) -> pd.DataFrame:
         One row per council and class: ``council``, ``class_code``, ``customers`` (contacts
         placed in the council's districts, possibly fractional) and ``households`` (base
         households of the class in the same districts).
+    min_councils : int, default 1
+        A class found in the districts of fewer councils keeps no observed index (its count
+        would be one council's, or a few councils', own): ``few_councils`` is set.
 
     Returns
     -------
@@ -95,7 +98,9 @@ def pool(counts: pd.DataFrame) -> pd.DataFrame:
     values = np.concatenate([[c.sum()], c])
     suppressed = suppress_table(values, [(None, list(range(1, len(c) + 1)))])[1:]
     out["suppressed"] = suppressed
-    out.loc[suppressed, ["index", "index_low", "index_high"]] = np.nan
+    out["few_councils"] = out["councils"].to_numpy() < min_councils
+    hidden = suppressed | out["few_councils"].to_numpy()
+    out.loc[hidden, ["index", "index_low", "index_high"]] = np.nan
     return out
 
 

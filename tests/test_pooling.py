@@ -77,6 +77,24 @@ def test_pool_suppresses_small_counts_and_the_next_smallest() -> None:
     assert used.loc["A", "used"] == 80.0 and used.loc["D", "used"] == 0.0
 
 
+def test_a_class_of_one_council_keeps_its_modelled_value() -> None:
+    # class C is only in council y's districts: its pooled count would be y's own
+    frame = pd.DataFrame(
+        {
+            "council": ["x", "x", "y", "y", "y"],
+            "class_code": ["A", "B", "A", "B", "C"],
+            "customers": [20.0, 30.0, 25.0, 15.0, 40.0],
+            "households": [500.0, 800.0, 500.0, 200.0, 300.0],
+        }
+    )
+    out = pooling.pool(frame, min_councils=2)
+    assert list(out["councils"]) == [2, 2, 1]
+    assert list(out["few_councils"]) == [False, False, True]
+    assert math.isnan(out.loc["C", "index"])
+    # A: 45/1000 against 130/2300 overall
+    assert out.loc["A", "index"] == pytest.approx(100 * (45 / 1000) / (130 / 2300))
+
+
 @pytest.mark.parametrize(
     ("councils", "records", "expected"),
     [(3, 1000, True), (3, 999, False), (2, 1000, False), (10, 50_000, True)],

@@ -119,6 +119,7 @@ PROPENSITY_COLUMNS = [
 @router.get(
     "/services/{lgsl}/propensities",
     response_model=None,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     summary="A service's propensity per class: the one used, the modelled one and councils' observed one",
 )
 async def service_propensities(

@@ -148,6 +148,8 @@ class Councils:
                 counts.append(n)
             self.contacts[cid] = pd.Series(counts, index=oas["code"].to_numpy())
         self.total = int(sum(c.sum() for c in self.contacts.values()))
+        self.modelled: dict[tuple[int, str, str], float] = {}
+        self.lines: list[str] = []
 
     def rows(self, upload: str, cid: str) -> list[q.ServiceCountInsert]:
         month = dt.date(2025, 3, 1)
@@ -207,7 +209,8 @@ async def _read(settings: Settings, query) -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=["duckdb", "postgis"])
 def pooled_store(request, synthetic, tmp_path_factory):
-    """A store of its own (generated sources, built), three councils' records, not yet pooled."""
+    """A store of its own (generated sources, built), three councils' records, pooled (the
+    modelled propensities read before pooling are kept on ``councils.modelled``)."""
     from cli.demo import build_demo
 
     backend = request.param
@@ -221,6 +224,9 @@ def pooled_store(request, synthetic, tmp_path_factory):
     assert linked.exit_code == 0, linked.output
     councils = Councils(synthetic)
     asyncio.run(_fill(settings, councils))
+    assert asyncio.run(_read(settings, qp.stored(UK))).empty
+    councils.modelled = _propensities(settings)  # before pooling
+    councils.lines = run_pool(settings.model_copy(update={"pooling_min_records": councils.total}))
     return settings, councils
 
 
@@ -240,10 +246,7 @@ def test_thresholds_met_exactly_and_not_one_record_below(pooled_store) -> None:
 
 def test_pooled_propensities_replace_the_modelled_ones(pooled_store) -> None:
     settings, councils = pooled_store
-    before = asyncio.run(_read(settings, qp.stored(UK)))
-    assert before.empty
-    modelled = _propensities(settings)
-    lines = run_pool(settings.model_copy(update={"pooling_min_records": councils.total}))
+    modelled, lines = councils.modelled, councils.lines
     assert any(f"LGSL {POOLED}: 3 councils" in line and "pooled" in line for line in lines)
     doc = _service(settings, POOLED)
     uk = next(m for m in doc["models"] if m["classification_id"] == UK)

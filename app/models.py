@@ -182,6 +182,7 @@ class ServiceModel(BaseModel):
     rationale: str | None
     rate: float | None
     propensity: list[PropensityOut]
+    evidence: PooledEvidence | None = None  # councils' pooled records, when the service has them
 
 
 class ServiceDetail(BaseModel):
@@ -194,3 +195,34 @@ class ServiceDetail(BaseModel):
     modelled: bool
     models: list[ServiceModel]
     attribution: str = "Local Government Service List (LGSL), esd-toolkit / LGA, Open Government Licence"
+
+
+class PooledClassOut(BaseModel):
+    class_code: str
+    tier: str
+    customers: float | None  # None: suppressed (1 to 5, or the next smallest class)
+    households: float
+    councils: int  # councils with households of the class (Europe: UK NUTS3 regions)
+    observed_index: float | None
+    index_low: float | None
+    index_high: float | None
+    modelled_index: float | None
+    used: str  # the source the demand model uses for this class
+    suppressed: bool
+    warning: str | None
+
+
+class PooledEvidence(BaseModel):
+    """Councils' records pooled into observed propensities (``insight pool``)."""
+
+    used: bool
+    source: str  # observed | observed in the UK, transferred by class
+    as_of: str
+    sample_size: int
+    councils: int
+    synthetic: bool
+    note: str
+    classes: list[PooledClassOut]
+
+
+ServiceModel.model_rebuild()

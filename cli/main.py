@@ -11,6 +11,7 @@ from cli.common import fail, settings_or_exit
 from cli.council import council_app
 from cli.export import export_app
 from cli.load import fetch_command, load_app
+from cli.pool import pool_command
 from cli.records import demo_postcodes_command, demo_records_command, upload_command, uploads_command
 from core.settings import Settings
 
@@ -205,6 +206,7 @@ cli.command("demo-records")(demo_records_command)
 cli.command("demo-postcodes")(demo_postcodes_command)
 cli.add_typer(export_app, name="export")
 cli.command("fetch")(fetch_command)
+cli.command("pool")(pool_command)
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 from core.settings import Settings
 from core.store import Transaction, Writer
 from core.store.queries import build as q
-from derive import europe, nuts_changes
+from derive import europe, nuts_changes, pooling
 from derive.channel_need import build_channel_need
 from derive.derived import DemandTables, Derived, compositions, demand_tables
 from derive.services import CENSUS_DRIVERS, EUROPE_DRIVERS, SERVICES, driver_list
@@ -307,6 +307,8 @@ def _model_and_write(tx, settings, report, cid, tiers, aligned: Aligned, derived
     """
     rows, props, finest_cols = [], [], {}
     today = date.today()
+    pooled = pooling.stored(tx, cid)
+    filled: list[pd.DataFrame] = []
     for lgsl, drivers, rationale, rate in models:
         rows.append(
             {
@@ -318,10 +320,23 @@ def _model_and_write(tx, settings, report, cid, tiers, aligned: Aligned, derived
             }
         )
         for tier in tiers:
-            index = prop.combine(aligned.indices(tier), drivers)
-            props.append(_propensity_rows(cid, lgsl, tier, index, aligned.sizes(tier), today))
+            modelled = prop.combine(aligned.indices(tier), drivers)
+            index, source, evidence = pooling.apply(pooled, lgsl, tier, modelled)
+            frame = _propensity_rows(cid, lgsl, tier, index, aligned.sizes(tier), today)
+            if evidence is not None:
+                filled.append(evidence)
+                observed = source.to_numpy() != "modelled"
+                frame["source"] = source.to_numpy()
+                frame.loc[observed, "as_of"] = evidence["as_of"].iloc[0]
+                frame.loc[observed, "sample_size"] = int(evidence["sample_size"].iloc[0])
+            props.append(frame)
             if tier == tiers[-1]:
                 finest_cols[lgsl] = index
+    if filled:
+        evidence_rows = pd.concat(filled, ignore_index=True)[pooling.COLUMNS]
+        for lgsl_done, part in evidence_rows.groupby("lgsl"):
+            _write(tx, "pooled_propensity", part, classification_id=cid, lgsl=int(lgsl_done))
+        report.add(f"{cid}: observed propensities used for LGSL {sorted(set(evidence_rows['lgsl']))}")
     _finish_services(tx, settings, report, cid, tiers[-1], rows, props, finest_cols, derived)
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from app.deps import StoreDep
 from app.models import ClassificationDetail, ClassificationSummary, ServiceDetail, ServiceSummary
+from app.pooled import SYNTHETIC_NOTE, pooled_evidence
+from app.tabular import csv_response, csv_text, sidecar_url
 from core.errors import NotFound
 from core.store.queries import catalogue as q
+from core.store.queries import pooling as qp
 from core.store.queries.catalogue import (
     ClassificationRow,
     ClassRow,
@@ -20,6 +23,7 @@ from core.store.queries.catalogue import (
     ServiceModelRow,
     ServiceRow,
 )
+from core.store.queries.pooling import PooledRow
 
 router = APIRouter(prefix="/api", tags=["classifications", "services"])
 
@@ -75,6 +79,7 @@ async def get_service(lgsl: Annotated[int, Path(ge=0, le=1_000_000)], store: Sto
     if not rows:
         raise NotFound(f"no LGSL service {lgsl}")
     models = []
+    pooled = await store.fetch_as(PooledRow, qp.for_service(lgsl))
     for m in await store.fetch_as(ServiceModelRow, q.service_models(lgsl)):
         propensity = await store.fetch_as(PropensityRow, q.propensities(m.classification_id, lgsl))
         models.append(
@@ -83,6 +88,81 @@ async def get_service(lgsl: Annotated[int, Path(ge=0, le=1_000_000)], store: Sto
                 "modelled": True,
                 "drivers": json.loads(m.drivers) if m.drivers else [],
                 "propensity": [asdict(p) for p in propensity],
+                "evidence": pooled_evidence(
+                    [r for r in pooled if r.classification_id == m.classification_id]
+                ),
             }
         )
     return asdict(rows[0]) | {"modelled": bool(models), "models": models}
+
+
+PROPENSITY_COLUMNS = [
+    "classification_id",
+    "tier",
+    "class_code",
+    "name",
+    "index",
+    "source",
+    "modelled_index",
+    "observed_index",
+    "index_low",
+    "index_high",
+    "customers",
+    "households",
+    "councils",
+    "warning",
+    "as_of",
+    "sample_size",
+]
+
+
+@router.get(
+    "/services/{lgsl}/propensities",
+    response_model=None,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="A service's propensity per class: the one used, the modelled one and councils' observed one",
+)
+async def service_propensities(
+    request: Request,
+    lgsl: Annotated[int, Path(ge=0, le=1_000_000)],
+    store: StoreDep,
+    format: Annotated[
+        Literal["json", "csv", "meta"],
+        Query(description="json (rows and metadata), csv (rows only) or meta (the CSV's metadata)"),
+    ] = "json",
+) -> Any:
+    doc = await get_service(lgsl, store)
+    rows = []
+    for m in doc["models"]:
+        evidence = {c["class_code"]: c for c in (m["evidence"] or {}).get("classes", [])}
+        for p in m["propensity"]:
+            e = evidence.get(p["class_code"], {})
+            rows.append(
+                {"classification_id": m["classification_id"], **p}
+                | {k: e.get(k) for k in PROPENSITY_COLUMNS if k in e and k not in ("tier", "class_code")}
+                | {"modelled_index": e.get("modelled_index", p["index"]) if e else p["index"]}
+            )
+    sources = sorted({r["source"] for r in rows})
+    synthetic = any((m["evidence"] or {}).get("synthetic") for m in doc["models"])
+    body = {
+        "lgsl": lgsl,
+        "label": doc["label"],
+        "sources": sources,
+        "note": "index is the propensity the public demand model uses; source says whether it is modelled "
+        "from census drivers or observed in councils' pooled records (see evidence in /api/services/{lgsl})."
+        + (f" {SYNTHETIC_NOTE}" if synthetic else ""),
+        "synthetic": synthetic,
+        "rows": rows,
+    }
+    if format == "json":
+        return body
+    meta = {k: v for k, v in body.items() if k != "rows"} | {"columns": PROPENSITY_COLUMNS}
+    if format == "meta":
+        return meta
+    text = csv_text(PROPENSITY_COLUMNS, ([r.get(c) for c in PROPENSITY_COLUMNS] for r in rows))
+    return csv_response(
+        text,
+        filename=f"insight-propensities-{lgsl}.csv",
+        described_by=sidecar_url(request, format="meta"),
+        headers={"X-Insight-Sources": ", ".join(sources), "X-Insight-Synthetic": str(synthetic).lower()},
+    )

@@ -340,6 +340,33 @@ propensity = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
 )
 
+# Councils' evidence pooled per service and class (``insight pool``): the observed index with its
+# counts and 95 % interval, the modelled one beside it, and which the demand model uses. UK
+# classes pool the councils' counts; the Europe classification's classes hold the UK NUTS3
+# regions' take-up transferred by class (``councils`` then counts UK regions).
+pooled_propensity = Table(
+    "pooled_propensity",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("lgsl", Integer, nullable=False),
+    Column("tier", Text, nullable=False),
+    Column("class_code", Text, nullable=False),
+    Column("customers", Double, nullable=False),
+    Column("households", Double, nullable=False),
+    Column("councils", Integer, nullable=False),
+    Column("observed_index", Double),  # NULL: suppressed (1 to 5 customers) or no evidence
+    Column("index_low", Double),
+    Column("index_high", Double),
+    Column("modelled_index", Double),  # filled by the build
+    Column("source", Text, nullable=False),  # observed | observed in the UK, transferred by class
+    Column("warning", Text),
+    Column("as_of", Date, nullable=False),
+    Column("sample_size", BigInteger, nullable=False),  # the service's pooled records
+    Column("service_councils", Integer, nullable=False),
+    Column("synthetic", Boolean, nullable=False),
+    PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
+)
+
 # The modelled services of a classification numbered from 1 (their place in ``demand_area``'s
 # arrays), with what an area's index and band are worked out from: the expected uses per
 # household over the reference population, and the index thresholds of the bands.

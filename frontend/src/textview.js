@@ -31,7 +31,7 @@ function propensityGraph(model, tiers, lgsl) {
   const id = `prop-${lgsl}-${model.classification_id}`;
   return h('figure', { class: 'propensity', 'aria-labelledby': id },
     h('figcaption', { id }, `Propensity by ${tier} — ${model.classification_name}: how likely each class is to need this service (100 = average). `,
-      h('span', { class: 'tag' }, model.propensity.some((p) => p.source === 'observed') ? 'observed' : 'modelled')),
+      h('span', { class: 'tag' }, model.propensity.some((p) => p.source.startsWith('observed')) ? 'observed' : 'modelled')),
     h('ul', { class: 'bars propensity-bars', dataset: { classification: model.classification_id, tier } },
       rows.map((r) =>
         h('li', { class: 'bar-row', dataset: { code: r.class_code } },
@@ -42,6 +42,35 @@ function propensityGraph(model, tiers, lgsl) {
           h('span', { class: 'bar-value' }, fmt.index(r.index)),
         ),
       ),
+    ),
+  );
+}
+
+// Councils' pooled records beside the modelled propensities: which one the demand model uses,
+// from how many councils and records, as of when, and both indices per class.
+function evidenceBlock(model, tiers) {
+  const ev = model.evidence;
+  if (!ev) return h('p', { class: 'hint evidence-none' }, 'Used: modelled (no pooled council records for this service yet).');
+  const tier = mainTier(ev.classes, tiers);
+  const rows = ev.classes.filter((c) => c.tier === tier);
+  const names = Object.fromEntries(model.propensity.map((p) => [p.class_code, p.name]));
+  const num = (v) => (v === null || v === undefined ? '—' : fmt.index(v));
+  return h('div', { class: 'evidence', dataset: { source: ev.source } },
+    h('p', {}, h('strong', {}, `Used: ${ev.used ? ev.source : 'modelled'}. `), ev.note),
+    h('table', { class: 'evidence-table' },
+      h('caption', {}, `Observed and modelled propensity by ${tier}`),
+      h('thead', {}, h('tr', {}, ['Class', 'Used', 'Observed', '95% interval', 'Modelled', 'Customers', ev.source.includes('UK') ? 'UK regions' : 'Councils', 'Note']
+        .map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((c) => h('tr', { dataset: { code: c.class_code } },
+        h('th', { scope: 'row' }, names[c.class_code] || c.class_code),
+        h('td', {}, c.used),
+        h('td', {}, num(c.observed_index)),
+        h('td', {}, c.index_low === null ? '—' : `${fmt.index(c.index_low)}–${fmt.index(c.index_high)}`),
+        h('td', {}, num(c.modelled_index)),
+        h('td', {}, c.suppressed ? 'suppressed' : fmt.decimal(c.customers)),
+        h('td', {}, String(c.councils)),
+        h('td', {}, c.warning || ''),
+      ))),
     ),
   );
 }
@@ -104,6 +133,7 @@ function serviceBody(s, tiersById) {
         m.rate ? h('p', {}, `Overall rate: ${fmt.decimal(m.rate)} uses per household a year.`)
           : h('p', { class: 'hint' }, 'No overall rate is set, so figures are shown as indices, not counts.'),
         propensityGraph(m, tiersById[m.classification_id], s.lgsl),
+        evidenceBlock(m, tiersById[m.classification_id]),
       ),
     ),
     h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => state.set({ view: 'map', theme: 'service', service: String(s.lgsl) }) },

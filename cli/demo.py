@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from core.settings import Settings
 from core.store import StoreError, open_writer
 from core.store.admin import read_meta, schema_version
@@ -56,12 +58,14 @@ def build_demo(
     national: bool = False,
     districts: tuple[str, ...] = (),
     progress: Progress | None = None,
+    pooled: pd.DataFrame | None = None,
 ) -> None:
     """Load all demo sources (and with ``national`` the national boundaries of England and
     Wales and the hierarchy) and build the model; the old store is replaced only on success.
 
     ``progress(step, done, of)`` is called before each step and once at the end;
-    ``districts`` limits the national levels to some districts (for tests).
+    ``districts`` limits the national levels to some districts (for tests); ``pooled`` is
+    councils' pooled evidence (``insight pool``) to write before the model is built.
     """
     from boundaries.demo import demo_steps, national_steps
     from derive.pipeline import build_all
@@ -84,6 +88,10 @@ def build_demo(
             report(source_id, done, total)
             load(writer)
         report("build the model and tiles", len(steps), total)
+        if pooled is not None:
+            from derive.pooling import write
+
+            write(writer, pooled)
         build_all(writer, settings)
         with writer.transaction() as tx:
             tx.set_meta(DEMO_STAMP, stamp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,6 +15,9 @@ from cli.load import fetch_command, load_app
 from cli.pool import pool_command
 from cli.records import demo_postcodes_command, demo_records_command, upload_command, uploads_command
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 cli = typer.Typer(
     help="Citizen Insight: geodemographic map server for public services.",
@@ -71,11 +75,13 @@ def demo(
         else:
             typer.echo(f"demo store {settings.duckdb_path} is up to date")
         background = national
+    pooled = None
     if councils:
         demo_councils(settings)
+        pooled = _demo_pooling(settings)
     if no_serve:
         if background:
-            _build_demo(settings, national=True)
+            _build_demo(settings, national=True, pooled=pooled)
             if councils:
                 demo_councils(settings)  # the new file's postcode lookup
         return
@@ -87,14 +93,40 @@ def demo(
         typer.echo(
             f"serving the regional demo on http://{h}:{p} while England and Wales is built in the background"
         )
-        serve_with_handoff(settings, h, p, server_config(settings), lambda: _national_in_background(settings))
+        serve_with_handoff(
+            settings, h, p, server_config(settings), lambda: _national_in_background(settings, pooled)
+        )
     else:
         from app.serve import run_server
 
         run_server(settings, h, p, 1)
 
 
-def _build_demo(settings: Settings, *, national: bool) -> None:
+def _demo_pooling(settings: Settings) -> pd.DataFrame | None:
+    """Pool the demo councils' records (``insight pool``); if the store holds no pooled evidence
+    yet, write it and rebuild the model so the public maps use it. Returns the evidence, for a
+    national build behind the served demo (which cannot read the workspace the server holds)."""
+    import asyncio
+
+    from core.store import open_writer
+    from derive import pooling
+    from derive.pipeline import build_all
+
+    typer.echo("pooling the demo councils' SYNTHETIC records per service and class")
+    report = asyncio.run(pooling.gather(settings))
+    if report.frame.empty:
+        return None
+    with open_writer(settings) as writer:
+        if not pooling.held(writer):
+            pooling.write(writer, report.frame)
+            build_all(writer, settings)
+            typer.echo(
+                f"  {len(report.used)} service(s) now use observed propensities (from SYNTHETIC records)"
+            )
+    return report.frame
+
+
+def _build_demo(settings: Settings, *, national: bool, pooled: pd.DataFrame | None = None) -> None:
     from cli.demo import build_demo
     from core.store import StoreError
 
@@ -104,12 +136,12 @@ def _build_demo(settings: Settings, *, national: bool) -> None:
         typer.echo(f"  [{what} {done}/{of}] {step}")
 
     try:
-        build_demo(settings, national=national, progress=say)
+        build_demo(settings, national=national, progress=say, pooled=pooled)
     except (StoreError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
 
 
-def _national_in_background(settings: Settings) -> bool:
+def _national_in_background(settings: Settings, pooled: pd.DataFrame | None = None) -> bool:
     """Build England and Wales behind the served demo, reporting to the CLI and the web app."""
     import time
 
@@ -126,7 +158,7 @@ def _national_in_background(settings: Settings) -> bool:
         write_progress(path, state="building", what=what, step=step, done=done, of=of, started=started)
 
     try:
-        build_demo(settings, national=True, progress=say)
+        build_demo(settings, national=True, progress=say, pooled=pooled)
         ensure_postcodes(settings)  # the new file has no lookup yet: demo uploads match again
     except Exception as exc:
         write_progress(path, state="failed", what=what, error=str(exc)[:500], started=started)

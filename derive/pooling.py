@@ -190,6 +190,12 @@ def write(writer: Writer, frame: pd.DataFrame) -> None:
             tx.insert_frame("pooled_propensity", frame[COLUMNS])
 
 
+def held(writer: Writer) -> bool:
+    """Whether the store holds any pooled propensity."""
+    with writer.transaction() as tx:
+        return not tx.fetch_frame(q.any_pooled()).empty
+
+
 def stored(tx: Transaction, cid: str) -> pd.DataFrame:
     """The pooled propensities of a classification, as the build reads them."""
     return tx.fetch_frame(q.stored(cid))

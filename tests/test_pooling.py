@@ -354,6 +354,15 @@ def test_propensities_json_and_csv_show_both(pooled_store) -> None:
         assert cid not in text
 
 
+def test_the_map_legend_says_observed_where_evidence_is_used(pooled_store) -> None:
+    settings, _ = pooled_store
+    with TestClient(create_app(settings)) as client:
+        used = client.get(f"/tiles/ward/legend.json?z=11&service={POOLED}").json()["service"]
+        kept = client.get(f"/tiles/ward/legend.json?z=11&service={SPARSE}").json()["service"]
+    assert (used["source"], used["modelled"]) == ("observed", False) and "observed" in used["note"]
+    assert (kept["source"], kept["modelled"]) == ("modelled", True)
+
+
 def _service(settings: Settings, lgsl: int) -> dict:
     with TestClient(create_app(settings)) as client:
         answer = client.get(f"/api/services/{lgsl}")

@@ -16,12 +16,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep, public_root
-from app.tiles.attribution import CHANNEL_MODELLED, MODELLED, attribution_for
+from app.tiles.attribution import CHANNEL_MODELLED, MODELLED, OBSERVED, attribution_for
 from app.tiles.cache import Tile
 from app.tiles.layers import EUROPE_EXTENT, counts_description, layer_fields
 from core.errors import NotFound
 from core.levels import BY_NAME
 from core.store.queries import tiles as q
+from core.store.queries.catalogue import observed_service
 from core.store.queries.data import BandEdgesRow, band_edges
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -215,11 +216,13 @@ async def get_legend(
             }
             for cid in modelled
         }
+        observed = bool(await store.fetch(observed_service(modelled[0], req.service)))
         out["service"] = {
             "lgsl": req.service,
             "label": cat.services[modelled[0]][req.service],
-            "modelled": True,
-            "note": MODELLED,
+            "modelled": not observed,
+            "source": "observed" if observed else "modelled",
+            "note": OBSERVED if observed else MODELLED,
             "bands": ["low", "medium", "high"],
             "band_edges": edges[modelled[0]],
             "band_edges_by_classification": edges,

@@ -11,6 +11,10 @@ ONS_OGL = (
     "Contains National Statistics data © Crown copyright and database right; Open Government Licence v3.0"
 )
 MODELLED = "Demand indices and bands are modelled from each area's class mix, not observed counts"
+OBSERVED = (
+    "Demand indices and bands use propensities observed in councils' pooled records (see the "
+    "service's text view), applied to each area's class mix"
+)
 CHANNEL_MODELLED = (
     "Channel suitability is modelled from Census 2021 drivers of digital exclusion and an assumed "
     "baseline mix, not observed"

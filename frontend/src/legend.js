@@ -62,7 +62,7 @@ export async function renderLegend(z, drawnAt, currentZoom, layerName = 'auto') 
     );
     if (seen.bands.has('none')) items.push(h('li', { dataset: { band: 'none' } }, swatch(NO_DATA), h('span', {}, 'No estimate')));
     el.replaceChildren(
-      h('h3', {}, 'Likely demand ', h('span', { class: 'tag' }, 'modelled')),
+      h('h3', {}, 'Likely demand ', h('span', { class: 'tag' }, legend && legend.service && legend.service.source === 'observed' ? 'observed' : 'modelled')),
       h('p', { class: 'legend-sub legend-service' }, chosen ? ref.serviceText(chosen) : `LGSL ${s.service}`),
       h('ul', { class: 'legend-items' }, items),
       h('p', { class: 'legend-sub' }, 'Index 100 = the national (or European) average.'),

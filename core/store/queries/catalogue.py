@@ -155,3 +155,12 @@ LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.
 WHERE p.classification_id = {b(classification_id)}::text AND p.lgsl = {b(lgsl)}::integer
 ORDER BY p.tier, pc.sort, p.class_code
 """)
+
+
+def observed_service(classification_id: str, lgsl: int) -> Query:
+    """One row if some class's propensity for the service is observed (councils' pooled records)."""
+    b = Binds()
+    return b.query(
+        f"SELECT 1 AS observed FROM propensity WHERE classification_id = {b(classification_id)}::text "
+        f"AND lgsl = {b(lgsl)}::integer AND source <> 'modelled' LIMIT 1"
+    )

@@ -235,3 +235,8 @@ SELECT class_code, demand_index FROM class_demand
 WHERE classification_id = {b(classification_id)}::text AND lgsl = {b(lgsl)}::integer
 ORDER BY class_code
 """)
+
+
+def any_pooled() -> Query:
+    """One row if any pooled propensity is stored."""
+    return Query("SELECT 1 AS found FROM pooled_propensity LIMIT 1")

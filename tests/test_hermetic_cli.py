@@ -35,8 +35,11 @@ def test_demo_builds_once_then_rebuilds_when_the_data_changes(run, synthetic: Wo
     code, out = run(env, "demo", "--no-serve")
     assert code == 0, out
     assert "missing, building from" in out and (tmp_path / "demo.duckdb").exists()
+    # the demo councils, their synthetic records pooled into the public model
+    assert "demo council tokens (shown once" in out and "now use observed propensities" in out, out
     code, out = run(env, "demo", "--no-serve")
     assert code == 0 and "is up to date" in out, out
+    assert "demo councils present" in out and "now use observed propensities" not in out, out
     (data / "esd-lgsl" / "notes.txt").write_text("a new file in the data directory")
     code, out = run(env, "demo", "--no-serve")
     assert code == 0 and "stale, building from" in out, out

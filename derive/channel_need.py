@@ -64,6 +64,9 @@ def build_channel_need(
     per_class = pd.concat(class_rows, ignore_index=True).assign(classification_id=cid)
     per_area = pd.concat(areas, ignore_index=True).assign(classification_id=cid)
     tx.replace("channel_need_class", per_class, classification_id=cid)
+    # NUTS3 regions are drawn with the Europe classification and join on level and code alone:
+    # only the classification modelled last may hold them
+    tx.delete_where("channel_need", level="nuts3")
     tx.replace("channel_need", per_area, classification_id=cid)
     return f"{cid}: channel need modelled for {len(per_area):,} areas from {len(weights)} Census drivers"
 

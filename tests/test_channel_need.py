@@ -134,19 +134,26 @@ def test_data_rows_and_csv_carry_channel_suitability(synthetic_client: TestClien
     assert "modelled" in described["assisted_index"]["description"]
 
 
-@pytest.mark.parametrize("synthetic_settings", ["duckdb"], indirect=True)
-def test_uk_nuts3_regions_from_their_districts_europe_not_available(synthetic_settings, tmp_path) -> None:
+def test_uk_nuts3_regions_from_their_districts_europe_not_available(
+    backend: str, synthetic, tmp_path, request: pytest.FixtureRequest
+) -> None:
     """Once districts are placed in NUTS3 regions and the model rebuilt, a UK region's index is
     its districts' indices weighted by their classified households (the model is linear in
-    households); regions outside the UK have none, in the area JSON, the data rows and tiles."""
+    households); regions outside the UK have none, in the area JSON, the data rows and tiles.
+    A store of its own (the shared one stays unlinked)."""
     from app.main import create_app
     from boundaries.catalogue import get_source
     from boundaries.loaders.hierarchy import link_hierarchy
+    from cli.demo import build_demo
+    from core.settings import Settings
     from core.store import open_writer
     from derive.pipeline import build_all
-    from tests.conftest import settings_variant
+    from tests.conftest import SYNTHETIC_EUROPE_STARTS, new_store_url
 
-    settings = settings_variant(synthetic_settings, tmp_path)
+    admin = request.getfixturevalue("pg_admin_url") if backend == "postgis" else None
+    url = new_store_url(backend, tmp_path, admin)
+    settings = Settings(database_url=url, data_dir=synthetic.root, europe_starts=SYNTHETIC_EUROPE_STARTS)
+    build_demo(settings)
     with open_writer(settings) as writer:
         assert link_hierarchy(writer, get_source("ew-hierarchy-spatial")).linked["lad→nuts3"] > 0
         report = build_all(writer, settings)

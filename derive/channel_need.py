@@ -72,8 +72,24 @@ def build_channel_need(
 
 
 def _regions(codes, h, lad_nuts3: pd.Series):
-    """The UK NUTS3 regions' households per finest class: the sum of their districts' rows."""
-    mapping = lad_nuts3[lad_nuts3.index.isin(codes) & lad_nuts3.astype(str).str.startswith("UK")]
+    """The UK NUTS3 regions' households per finest class: the sum of their districts' rows.
+    A region with a district loaded but not modelled (no output areas) is left out rather than
+    shown from part of it.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> h = sparse.csr_matrix(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    >>> links = pd.Series(["UKA1", "UKA1", "UKB2", "UKC3"], index=["L1", "L2", "L3", "L4"])
+    >>> regions, m = _regions(np.array(["L1", "L2", "L3"]), h, links)
+    >>> regions.tolist(), m.toarray().tolist()
+    (['UKA1', 'UKB2'], [[4.0, 6.0], [5.0, 6.0]])
+    >>> _regions(np.array(["L1", "L3"]), h[[0, 2]], links)[0].tolist()  # L2 of UKA1 not modelled
+    ['UKB2']
+    """
+    uk = lad_nuts3[lad_nuts3.astype(str).str.startswith("UK")]
+    partial = set(uk[~uk.index.isin(codes)])
+    mapping = uk[uk.index.isin(codes) & ~uk.isin(partial)]
     mapping = mapping[~mapping.index.duplicated()]
     regions = np.asarray(sorted(set(mapping)), dtype=object)
     rows = pd.Index(codes).get_indexer(mapping.index)

@@ -72,7 +72,11 @@ class ChannelMix(BaseModel):
 
 class AreaDetail(AreaSummary):
     vintage: str | None = None
-    channels: ChannelMix | None = Field(None, description="Modelled channel suitability (UK areas)")
+    channels: ChannelMix | None = Field(
+        None,
+        description="Modelled channel suitability (UK areas and UK NUTS3 regions); null elsewhere: "
+        "regions outside the UK have no Census 2021 drivers of it",
+    )
     parents: list[AreaRef]
     households: float | None = Field(None, description="Households (or population, see basis)")
     households_basis: Literal["households", "population"] | None = None

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from core.store import Transaction
 from geo import channel_need as need
 from geo import propensity as prop
 
 
-def build_channel_need(tx: Transaction, cid: str, tiers: list[str], aligned, derived) -> str:
-    """Write ``channel_need_class`` and ``channel_need`` for ``cid``; returns a report line."""
+def build_channel_need(
+    tx: Transaction, cid: str, tiers: list[str], aligned, derived, lad_nuts3: pd.Series | None = None
+) -> str:
+    """Write ``channel_need_class`` and ``channel_need`` for ``cid``; returns a report line.
+
+    ``lad_nuts3`` (district code → UK NUTS3 code) adds the UK NUTS3 regions the output areas
+    reach, each from the households of the districts loaded within it. Regions elsewhere in
+    Europe have no such Census drivers and get no row."""
     weights = {v: w for v, w in need.WEIGHTS.items() if v in aligned.drivers.columns}
     if not weights:
         return f"{cid}: no Census driver of channel suitability loaded: channel need skipped"
@@ -33,8 +40,12 @@ def build_channel_need(tx: Transaction, cid: str, tiers: list[str], aligned, der
     values = ci.to_numpy(float)[present]
     by_class = np.asarray(m.base.sum(axis=0)).ravel()[present]
     reference = float(by_class @ values / by_class.sum())
+    levels = dict(derived.finest)
+    if lad_nuts3 is not None and "lad" in levels:
+        lad_codes, lad_households = levels["lad"]
+        levels["nuts3"] = _regions(lad_codes, lad_households, lad_nuts3)
     areas = []
-    for level, (codes, h) in derived.finest.items():
+    for level, (codes, h) in levels.items():
         index = need.area_index(h[:, present], values, reference)
         ok = np.isfinite(index)
         mix = need.expected_mix(index[ok])
@@ -53,5 +64,35 @@ def build_channel_need(tx: Transaction, cid: str, tiers: list[str], aligned, der
     per_class = pd.concat(class_rows, ignore_index=True).assign(classification_id=cid)
     per_area = pd.concat(areas, ignore_index=True).assign(classification_id=cid)
     tx.replace("channel_need_class", per_class, classification_id=cid)
+    # NUTS3 regions are drawn with the Europe classification and join on level and code alone:
+    # only the classification modelled last may hold them
+    tx.delete_where("channel_need", level="nuts3")
     tx.replace("channel_need", per_area, classification_id=cid)
     return f"{cid}: channel need modelled for {len(per_area):,} areas from {len(weights)} Census drivers"
+
+
+def _regions(codes, h, lad_nuts3: pd.Series):
+    """The UK NUTS3 regions' households per finest class: the sum of their districts' rows.
+    A region with a district loaded but not modelled (no output areas) is left out rather than
+    shown from part of it.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> h = sparse.csr_matrix(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    >>> links = pd.Series(["UKA1", "UKA1", "UKB2", "UKC3"], index=["L1", "L2", "L3", "L4"])
+    >>> regions, m = _regions(np.array(["L1", "L2", "L3"]), h, links)
+    >>> regions.tolist(), m.toarray().tolist()
+    (['UKA1', 'UKB2'], [[4.0, 6.0], [5.0, 6.0]])
+    >>> _regions(np.array(["L1", "L3"]), h[[0, 2]], links)[0].tolist()  # L2 of UKA1 not modelled
+    ['UKB2']
+    """
+    uk = lad_nuts3[lad_nuts3.astype(str).str.startswith("UK")]
+    partial = set(uk[~uk.index.isin(codes)])
+    mapping = uk[uk.index.isin(codes) & ~uk.isin(partial)]
+    mapping = mapping[~mapping.index.duplicated()]
+    regions = np.asarray(sorted(set(mapping)), dtype=object)
+    rows = pd.Index(codes).get_indexer(mapping.index)
+    cols = pd.Index(regions).get_indexer(mapping.to_numpy())
+    join = sparse.csr_matrix((np.ones(len(rows)), (cols, rows)), shape=(len(regions), len(codes)))
+    return regions, join @ h

@@ -237,7 +237,11 @@ def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress:
         )
         if cid == demand_cid:
             _model_services(tx, settings, report, cid, tiers, aligned, derived, services)
-            report.add(build_channel_need(tx, cid, tiers, aligned, derived))
+            lad_nuts3 = links[(links["child_level"] == "lad") & (links["parent_level"] == "nuts3")]
+            to_nuts3 = pd.Series(
+                lad_nuts3["parent_code"].to_numpy(), index=lad_nuts3["child_code"].to_numpy()
+            )
+            report.add(build_channel_need(tx, cid, tiers, aligned, derived, to_nuts3))
         progress(cid)
 
 

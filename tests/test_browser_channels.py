@@ -47,6 +47,15 @@ def test_channel_theme_panel_and_text(browser, synthetic_settings: Settings, tmp
             panel = page.inner_text("section.channels")
             assert f"Assisted-contact index {round(ward['channels']['assisted_index'])}" in panel
             assert f"{round(100 * ward['channels']['web'])} %" in panel
+            europe = httpx.get(f"{url}/api/areas", params={"level": "nuts3", "limit": 50}).json()["items"]
+            outside = next(a for a in europe if not a["code"].startswith("UK"))
+            page.goto(
+                f"{url}/#theme=channel&region=europe&z=6&lat={outside['lat']}&lon={outside['lon']}&area={outside['code']}"
+            )
+            page.wait_for_function(
+                "[...document.querySelectorAll('section.channels')].some(s => s.textContent.includes('Not available'))",
+                timeout=20_000,
+            )
             page.goto(f"{url}/#view=data&level=ward")
             page.wait_for_selector("#d-table tbody tr", timeout=30_000)
             assert "Assisted-contact index" in page.inner_text("#d-table thead")
@@ -55,6 +64,7 @@ def test_channel_theme_panel_and_text(browser, synthetic_settings: Settings, tmp
             page.wait_for_selector("ul.channel-drivers li", timeout=20_000)
             assert page.locator("ul.channel-drivers li").count() == 6
             assert "assumption" in page.inner_text("#t-channels")
+            assert "Not available for regions elsewhere in Europe" in page.inner_text("#t-channels")
             assert errors == []
         finally:
             page.close()

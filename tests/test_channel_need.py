@@ -132,3 +132,79 @@ def test_data_rows_and_csv_carry_channel_suitability(synthetic_client: TestClien
     meta = synthetic_client.get("/api/data?level=ward&channels=true&format=meta").json()
     described = {c["name"]: c for c in meta["columns"]}
     assert "modelled" in described["assisted_index"]["description"]
+
+
+def test_uk_nuts3_regions_from_their_districts_europe_not_available(
+    backend: str, synthetic, tmp_path, request: pytest.FixtureRequest
+) -> None:
+    """Once districts are placed in NUTS3 regions and the model rebuilt, a UK region's index is
+    its districts' indices weighted by their classified households (the model is linear in
+    households); regions outside the UK have none, in the area JSON, the data rows and tiles.
+    A store of its own (the shared one stays unlinked)."""
+    from app.main import create_app
+    from boundaries.catalogue import get_source
+    from boundaries.loaders.hierarchy import link_hierarchy
+    from cli.demo import build_demo
+    from core.settings import Settings
+    from core.store import open_writer
+    from derive.pipeline import build_all
+    from tests.conftest import SYNTHETIC_EUROPE_STARTS, new_store_url
+
+    admin = request.getfixturevalue("pg_admin_url") if backend == "postgis" else None
+    url = new_store_url(backend, tmp_path, admin)
+    settings = Settings(database_url=url, data_dir=synthetic.root, europe_starts=SYNTHETIC_EUROPE_STARTS)
+    build_demo(settings)
+    with open_writer(settings) as writer:
+        assert link_hierarchy(writer, get_source("ew-hierarchy-spatial")).linked["lad→nuts3"] > 0
+        report = build_all(writer, settings)
+    assert any("channel need modelled" in line for line in report.steps)
+    with TestClient(create_app(settings)) as client:
+        _check_nuts3(client)
+
+
+def _check_nuts3(client: TestClient) -> None:
+    need = rows(client, "SELECT level, code, assisted_index, web_share FROM channel_need")
+    cid = rows(client, "SELECT DISTINCT classification_id FROM channel_need")["classification_id"]
+    assert len(cid) == 1
+    lad = need[need["level"] == "lad"].set_index("code")["assisted_index"]
+    households = rows(
+        client,
+        "SELECT code, SUM(households) AS households FROM composition WHERE level = 'lad' "
+        f"AND tier = 'supergroup' AND classification_id = '{cid.iloc[0]}' GROUP BY code",
+    ).set_index("code")["households"]
+    links = rows(
+        client,
+        "SELECT child_code, parent_code FROM area_link WHERE child_level = 'lad' AND parent_level = 'nuts3'",
+    )
+    links = links[links["child_code"].isin(lad.index)]
+    regions = need[need["level"] == "nuts3"].set_index("code")
+    assert len(regions) and set(regions.index) == set(links["parent_code"])
+    assert all(c.startswith("UK") for c in regions.index)
+    for region, part in links.groupby("parent_code"):
+        h = households.reindex(part["child_code"]).astype(float)
+        expected = float((h * lad.reindex(part["child_code"])).sum() / h.sum())
+        assert regions.loc[region, "assisted_index"] == pytest.approx(expected), region
+    region = str(regions.index[0])
+    doc = client.get(f"/api/areas/{region}?level=nuts3").json()
+    assert doc["channels"]["assisted_index"] == pytest.approx(regions.loc[region, "assisted_index"])
+    assert "Modelled" in doc["channels"]["note"]
+    areas = rows(client, "SELECT code, minx, miny, maxx, maxy FROM area WHERE level = 'nuts3'").set_index(
+        "code"
+    )
+    outside = str(next(c for c in areas.index if not c.startswith("UK")))
+    assert client.get(f"/api/areas/{outside}?level=nuts3").json()["channels"] is None
+    data = client.get("/api/data?level=nuts3&channels=true&limit=500").json()["rows"]
+    served = {r["code"]: r.get("assisted_index") for r in data}
+    assert served[region] == pytest.approx(regions.loc[region, "assisted_index"])
+    assert served[outside] is None
+    box = areas.loc[region]
+    lon, lat = float(box["minx"] + box["maxx"]) / 2, float(box["miny"] + box["maxy"]) / 2
+    seen: dict[str, object] = {}
+    for z in (5, 6, 7, 8):
+        x, y = lonlat_to_tile(lon, lat, z)
+        answer = client.get(f"/tiles/nuts3/{z}/{x}/{y}.mvt?channel=web")
+        if answer.status_code == 200:
+            for f in next(iter(mapbox_vector_tile.decode(answer.content).values()))["features"]:
+                seen[f["properties"]["code"]] = f["properties"].get("web_share")
+    assert seen.get(region) == pytest.approx(regions.loc[region, "web_share"])
+    assert all(v is None for c, v in seen.items() if not str(c).startswith("UK"))

@@ -21,7 +21,11 @@ METHOD = (
     "population is 100; an area's index is the household-weighted mean of its classes'. The expected "
     "mix scales the baseline's assisted share by index / 100 (at most 95 %), split between telephone "
     "and face-to-face as in the baseline; web takes the rest. The baseline is an assumption, not a "
-    "measurement: councils' own records (their channel mix in the workspace) are the evidence."
+    "measurement: councils' own records (their channel mix in the workspace) are the evidence. "
+    "Areas: output areas, LSOAs, wards and districts of England and Wales, and the UK NUTS3 "
+    "regions they reach (each from its districts' households). Not available for regions elsewhere "
+    "in Europe: the drivers are Census 2021 tables with no comparable regional statistic there, and "
+    "the Europe classification's own variables do not measure digital exclusion."
 )
 
 

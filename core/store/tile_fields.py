@@ -60,10 +60,14 @@ CHANNEL_COLUMNS = ("assisted_index", "web_share", "telephone_share", "face_to_fa
 
 
 def channel_join(alias: str, area: str, classification: str) -> str:
-    """The join of modelled channel suitability onto the drawn areas (``alias`` its columns)."""
+    """The join of modelled channel suitability onto the drawn areas (``alias`` its columns).
+
+    UK areas join on their own classification; a UK NUTS3 region (drawn with the Europe
+    classification) on the UK classification its output areas are modelled with, the only one
+    ``channel_need`` holds NUTS rows for."""
     return (
-        f"\n  LEFT JOIN channel_need {alias} ON {alias}.classification_id = {classification}"
-        f" AND {alias}.level = {area}.level AND {alias}.code = {area}.code"
+        f"\n  LEFT JOIN channel_need {alias} ON ({alias}.classification_id = {classification}"
+        f" OR {area}.level = 'nuts3') AND {alias}.level = {area}.level AND {alias}.code = {area}.code"
     )
 
 

@@ -117,6 +117,12 @@ function render(area, demand, similar, levelLabel) {
     ),
   );
   if (area.channels) out.push(channelSection(area.channels));
+  else if (area.level.startsWith('nuts')) {
+    out.push(h('section', { class: 'channels' },
+      h('h3', {}, 'Likely contact channels ', h('span', { class: 'tag' }, 'modelled')),
+      h('p', { class: 'hint' }, 'Not available: the model rests on Census 2021 tables of England and Wales, '
+        + 'which reach UK NUTS3 regions only; no comparable drivers exist for other European regions.')));
+  }
   out.push(demandSection(demand));
   out.push(similarSection(similar));
   return out;

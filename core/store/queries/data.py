@@ -165,10 +165,11 @@ class ChannelNeedRow:
 
 
 def channel_need(*, classification_id: str, level: str, codes: Sequence[str]) -> Query:
-    """Modelled channel suitability of some areas of one level (``ChannelNeedRow``)."""
+    """Modelled channel suitability of some areas of one level (``ChannelNeedRow``); UK NUTS3
+    regions, listed under the Europe classification, have it from the UK one."""
     b = Binds()
     return b.query(f"""
 SELECT code, assisted_index, web_share, telephone_share, face_to_face_share FROM channel_need
-WHERE classification_id = {b(classification_id)}::text AND level = {b(level)}::text
+WHERE (classification_id = {b(classification_id)}::text OR level = 'nuts3') AND level = {b(level)}::text
   AND code = ANY({b(list(codes))}::text[])
 """)

@@ -60,6 +60,7 @@ class ClassificationRef(BaseModel):
 
 class ChannelMix(BaseModel):
     modelled: bool = True
+    source: str = Field("modelled", description="modelled, or observed (councils' pooled records)")
     classification_id: str
     assisted_index: float = Field(
         description="Modelled likelihood of needing assisted (telephone or face-to-face) contact; 100 = England and Wales"

@@ -8,11 +8,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from core.settings import Settings
 from core.store import StoreError, open_writer
 from core.store.admin import read_meta, schema_version
+from derive.pooling import PoolReport
 
 DEMO_STAMP = "demo_built_from"
 
@@ -58,7 +57,7 @@ def build_demo(
     national: bool = False,
     districts: tuple[str, ...] = (),
     progress: Progress | None = None,
-    pooled: pd.DataFrame | None = None,
+    pooled: PoolReport | None = None,
 ) -> None:
     """Load all demo sources (and with ``national`` the national boundaries of England and
     Wales and the hierarchy) and build the model; the old store is replaced only on success.
@@ -91,7 +90,7 @@ def build_demo(
         if pooled is not None:
             from derive.pooling import write
 
-            write(writer, pooled)
+            write(writer, pooled.frame, pooled.channels)
         build_all(writer, settings)
         with writer.transaction() as tx:
             tx.set_meta(DEMO_STAMP, stamp)

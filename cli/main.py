@@ -17,7 +17,7 @@ from cli.records import demo_postcodes_command, demo_records_command, upload_com
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from derive.pooling import PoolReport
 
 cli = typer.Typer(
     help="Citizen Insight: geodemographic map server for public services.",
@@ -102,7 +102,7 @@ def demo(
         run_server(settings, h, p, 1)
 
 
-def _demo_pooling(settings: Settings) -> pd.DataFrame | None:
+def _demo_pooling(settings: Settings) -> PoolReport | None:
     """Pool the demo councils' records (``insight pool``); if the store holds no pooled evidence
     yet, write it and rebuild the model so the public maps use it. Returns the evidence, for a
     national build behind the served demo (which cannot read the workspace the server holds)."""
@@ -114,19 +114,19 @@ def _demo_pooling(settings: Settings) -> pd.DataFrame | None:
 
     typer.echo("pooling the demo councils' SYNTHETIC records per service and class")
     report = asyncio.run(pooling.gather(settings))
-    if report.frame.empty:
+    if report.frame.empty and report.channels.empty:
         return None
     with open_writer(settings) as writer:
         if not pooling.held(writer):
-            pooling.write(writer, report.frame)
+            pooling.write(writer, report.frame, report.channels)
             build_all(writer, settings)
             typer.echo(
                 f"  {len(report.used)} service(s) now use observed propensities (from SYNTHETIC records)"
             )
-    return report.frame
+    return report
 
 
-def _build_demo(settings: Settings, *, national: bool, pooled: pd.DataFrame | None = None) -> None:
+def _build_demo(settings: Settings, *, national: bool, pooled: PoolReport | None = None) -> None:
     from cli.demo import build_demo
     from core.store import StoreError
 
@@ -141,7 +141,7 @@ def _build_demo(settings: Settings, *, national: bool, pooled: pd.DataFrame | No
         fail(str(exc))
 
 
-def _national_in_background(settings: Settings, pooled: pd.DataFrame | None = None) -> bool:
+def _national_in_background(settings: Settings, pooled: PoolReport | None = None) -> bool:
     """Build England and Wales behind the served demo, reporting to the CLI and the web app."""
     import time
 

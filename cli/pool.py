@@ -21,7 +21,7 @@ def run_pool(settings: Settings, build: bool = True) -> list[str]:
 
     report = asyncio.run(pooling.gather(settings))
     with open_writer(settings) as writer:
-        pooling.write(writer, report.frame)
+        pooling.write(writer, report.frame, report.channels)
         lines = list(report.lines)
         if build:
             lines += build_all(writer, settings).steps

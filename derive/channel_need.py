@@ -14,22 +14,46 @@ from geo import propensity as prop
 
 
 def build_channel_need(
-    tx: Transaction, cid: str, tiers: list[str], aligned, derived, lad_nuts3: pd.Series | None = None
+    tx: Transaction,
+    cid: str,
+    tiers: list[str],
+    aligned,
+    derived,
+    lad_nuts3: pd.Series | None = None,
+    evidence: pd.DataFrame | None = None,
+    thresholds: tuple[int, int] = (3, 1_000),
 ) -> str:
     """Write ``channel_need_class`` and ``channel_need`` for ``cid``; returns a report line.
 
     ``lad_nuts3`` (district code → UK NUTS3 code) adds the UK NUTS3 regions the output areas
     reach, each from the households of the districts loaded within it. Regions elsewhere in
-    Europe have no such Census drivers and get no row."""
+    Europe have no such Census drivers and get no row.
+
+    ``evidence`` (``pooled_channel``: councils' contacts per finest class and channel) replaces
+    the modelled index of every class it covers, at every tier, and the assumed baseline mix by
+    the observed one, when at least ``thresholds`` (councils, contacts) stand behind it."""
     weights = {v: w for v, w in need.WEIGHTS.items() if v in aligned.drivers.columns}
     if not weights:
         return f"{cid}: no Census driver of channel suitability loaded: channel need skipped"
+    observed, baseline, note = _observed(evidence, derived, tiers, thresholds)
     class_rows = []
     finest_index = pd.Series(dtype=float)
     for tier in tiers:
         index = prop.combine(aligned.indices(tier), weights).dropna()
+        source = pd.Series("modelled", index=index.index)
+        if tier in observed:
+            seen = observed[tier].reindex(index.index)
+            index = index.where(seen.isna(), seen)
+            source = source.where(seen.isna(), "observed")
         class_rows.append(
-            pd.DataFrame({"tier": tier, "class_code": index.index, "assisted_index": index.to_numpy()})
+            pd.DataFrame(
+                {
+                    "tier": tier,
+                    "class_code": index.index,
+                    "assisted_index": index.to_numpy(),
+                    "source": source.to_numpy(),
+                }
+            )
         )
         finest_index = index
     m = derived.matrix
@@ -48,7 +72,7 @@ def build_channel_need(
     for level, (codes, h) in levels.items():
         index = need.area_index(h[:, present], values, reference)
         ok = np.isfinite(index)
-        mix = need.expected_mix(index[ok])
+        mix = need.expected_mix(index[ok], baseline)
         areas.append(
             pd.DataFrame(
                 {
@@ -58,6 +82,7 @@ def build_channel_need(
                     "web_share": mix["web"].to_numpy(),
                     "telephone_share": mix["telephone"].to_numpy(),
                     "face_to_face_share": mix["face-to-face"].to_numpy(),
+                    "source": "observed" if observed else "modelled",
                 }
             )
         )
@@ -68,7 +93,33 @@ def build_channel_need(
     # only the classification modelled last may hold them
     tx.delete_where("channel_need", level="nuts3")
     tx.replace("channel_need", per_area, classification_id=cid)
-    return f"{cid}: channel need modelled for {len(per_area):,} areas from {len(weights)} Census drivers"
+    return f"{cid}: channel need for {len(per_area):,} areas from {len(weights)} Census drivers{note}"
+
+
+def _observed(
+    evidence: pd.DataFrame | None, derived, tiers: list[str], thresholds: tuple[int, int]
+) -> tuple[dict[str, pd.Series], dict[str, float] | None, str]:
+    """Observed indices per tier and the observed mix, where the evidence is enough."""
+    if evidence is None or evidence.empty:
+        return {}, None, ""
+    councils, records = int(evidence["councils"].max()), float(evidence["records"].max())
+    synthetic = " (SYNTHETIC records)" if bool(evidence["synthetic"].any()) else ""
+    if councils < thresholds[0] or records < thresholds[1]:
+        return (
+            {},
+            None,
+            f"; councils' channel evidence ({councils} councils, {records:,.0f} contacts) not enough",
+        )
+    counts = evidence.pivot_table(index="class_code", columns="channel", values="contacts", aggfunc="sum")
+    tiers_of = derived.class_tier
+    out: dict[str, pd.Series] = {}
+    mix: dict[str, float] | None = None
+    for tier in tiers:
+        up = tiers_of[tiers_of["tier"] == tier].set_index("finest_code")["class_code"].to_dict()
+        rolled = counts.groupby([up.get(c, c) for c in counts.index]).sum()
+        out[tier], tier_mix = need.observed_index(rolled)
+        mix = mix or tier_mix
+    return out, mix, f"; observed channel mix from {councils} councils' {records:,.0f} contacts{synthetic}"
 
 
 def _regions(codes, h, lad_nuts3: pd.Series):

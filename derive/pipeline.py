@@ -22,6 +22,7 @@ import pandas as pd
 from core.settings import Settings
 from core.store import Transaction, Writer
 from core.store.queries import build as q
+from core.store.queries import pooling as qp
 from derive import europe, nuts_changes, pooling
 from derive.channel_need import build_channel_need
 from derive.derived import DemandTables, Derived, compositions, demand_tables
@@ -241,7 +242,9 @@ def build_uk(tx: Transaction, settings: Settings, report: BuildReport, progress:
             to_nuts3 = pd.Series(
                 lad_nuts3["parent_code"].to_numpy(), index=lad_nuts3["child_code"].to_numpy()
             )
-            report.add(build_channel_need(tx, cid, tiers, aligned, derived, to_nuts3))
+            evidence = tx.fetch_frame(qp.stored_channels(cid))
+            thresholds = (settings.pooling_min_councils, settings.pooling_min_records)
+            report.add(build_channel_need(tx, cid, tiers, aligned, derived, to_nuts3, evidence, thresholds))
         progress(cid)
 
 

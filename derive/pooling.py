@@ -31,13 +31,14 @@ import pandas as pd
 from core.settings import Settings
 from core.store import Transaction, Writer, open_reader
 from core.store.queries import pooling as q
-from core.store.schema import pooled_propensity
+from core.store.schema import pooled_channel, pooled_propensity
 from derive.europe import CLASSIFICATION_ID as EUROPE
 from geo import pooling
 
 OBSERVED = "observed"
 TRANSFERRED = "observed in the UK, transferred by class"
 COLUMNS = [c.name for c in pooled_propensity.columns]
+CHANNEL_COLUMNS = [c.name for c in pooled_channel.columns]
 
 
 @dataclass
@@ -47,6 +48,7 @@ class PoolReport:
     lines: list[str] = field(default_factory=list)
     used: list[int] = field(default_factory=list)
     frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COLUMNS))
+    channels: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANNEL_COLUMNS))
 
 
 async def _frame(store, query) -> pd.DataFrame:
@@ -113,6 +115,16 @@ async def gather(settings: Settings, today: dt.date | None = None) -> PoolReport
                         "Europe: no council district is linked to a UK NUTS3 region (insight load "
                         "hierarchy links them): the Europe classification keeps its modelled propensities"
                     )
+        synthetic = bool((services["synthetic_uploads"].astype(int) > 0).any())
+        for m in uk.itertuples():
+            finest = [t for t in m.tiers.split(",") if t][-1]
+            found = await _frame(
+                store, q.channel_contacts(classification_id=m.classification_id, tier=finest)
+            )
+            pooled, line = pool_channels(found, settings.pooling_min_councils, today, synthetic)
+            report.lines.append(line)
+            if not pooled.empty:
+                report.channels = pooled.assign(classification_id=m.classification_id)[CHANNEL_COLUMNS]
         if rows:
             report.frame = pd.concat(rows, ignore_index=True)[COLUMNS]
         report.used = [int(s.lgsl) for s in eligible]
@@ -182,12 +194,44 @@ def _rows(cid: str, service, tier: str, pooled: pd.DataFrame, source: str, today
     )
 
 
-def write(writer: Writer, frame: pd.DataFrame) -> None:
-    """Replace every pooled propensity with ``frame`` (one transaction)."""
+def pool_channels(
+    found: pd.DataFrame, min_councils: int, today: dt.date, synthetic: bool
+) -> tuple[pd.DataFrame, str]:
+    """Councils' contacts per finest class and channel, summed over councils. A class resting on
+    fewer than ``min_councils`` councils, or with a channel count of 1 to 5, is left out (its
+    modelled value stays), so no council's own or small count is published."""
+    if found.empty:
+        return pd.DataFrame(columns=CHANNEL_COLUMNS), "channels: no council records to pool"
+    councils = int(found["council_id"].nunique())
+    records = float(found["contacts"].sum())
+    cells = found.groupby(["class_code", "channel"]).agg(
+        contacts=("contacts", "sum"), behind=("council_id", "nunique")
+    )
+    by_class = cells.groupby(level="class_code")
+    few = by_class["behind"].max() < min_councils
+    small = by_class["contacts"].apply(lambda c: bool(((c > 0) & (c < 6)).any()))
+    keep = few.index[~(few | small)]
+    cells = cells[cells.index.get_level_values("class_code").isin(keep)].reset_index()
+    pooled = cells.assign(councils=councils, records=records, as_of=today, synthetic=synthetic).drop(
+        columns="behind"
+    )
+    line = (
+        f"channels: {councils} councils, {records:,.0f} contacts pooled for {len(keep)} classes"
+        f" ({int((few | small).sum())} left out: too few councils or a count of 1 to 5)"
+    )
+    return pooled, line
+
+
+def write(writer: Writer, frame: pd.DataFrame, channels: pd.DataFrame | None = None) -> None:
+    """Replace every pooled propensity with ``frame`` and every pooled channel count with
+    ``channels`` (one transaction)."""
     with writer.transaction() as tx:
         tx.execute(q.clear())
         if not frame.empty:
             tx.insert_frame("pooled_propensity", frame[COLUMNS])
+        tx.execute(q.clear_channels())
+        if channels is not None and not channels.empty:
+            tx.insert_frame("pooled_channel", channels[CHANNEL_COLUMNS])
 
 
 def held(writer: Writer) -> bool:

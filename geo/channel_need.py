@@ -112,3 +112,40 @@ def expected_mix(index: np.ndarray | pd.Series, baseline: dict[str, float] | Non
             "face-to-face": assisted * base["face-to-face"] / assisted_base,
         }
     )
+
+
+PUBLIC_CHANNELS = ("web", "telephone", "face-to-face")
+
+
+def observed_index(counts: pd.DataFrame) -> tuple[pd.Series, dict[str, float]]:
+    """Observed assisted-contact index per class and the overall mix, from pooled contacts.
+
+    Only web, telephone and face-to-face contacts count: a class's assisted share is
+    ``(telephone + face-to-face) / (web + telephone + face-to-face)``; its index is 100 × that
+    over the same share of all the classes' contacts, which also give the baseline mix.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Contacts, classes as rows and channels as columns.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"web": [60.0, 20.0], "telephone": [30.0, 60.0], "face-to-face": [10.0, 20.0]}, index=["a", "b"])
+    >>> index, mix = observed_index(c)
+    >>> index.round(1).to_dict(), {k: round(v, 3) for k, v in mix.items()}
+    ({'a': 66.7, 'b': 133.3}, {'web': 0.4, 'telephone': 0.45, 'face-to-face': 0.15})
+    """
+    three = counts.reindex(columns=list(PUBLIC_CHANNELS)).fillna(0.0).astype(float)
+    n = three.sum(axis=1)
+    three = three[n > 0]
+    if three.empty:
+        raise ValueError("no web, telephone or face-to-face contacts")
+    assisted = three["telephone"] + three["face-to-face"]
+    total = three.to_numpy().sum()
+    overall = float(assisted.sum() / total)
+    if overall <= 0:
+        raise ValueError("no assisted contacts at all")
+    index = 100.0 * (assisted / three.sum(axis=1)) / overall
+    mix = {ch: float(three[ch].sum() / total) for ch in PUBLIC_CHANNELS}
+    return index, mix

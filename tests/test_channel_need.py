@@ -157,7 +157,7 @@ def test_uk_nuts3_regions_from_their_districts_europe_not_available(
     with open_writer(settings) as writer:
         assert link_hierarchy(writer, get_source("ew-hierarchy-spatial")).linked["lad→nuts3"] > 0
         report = build_all(writer, settings)
-    assert any("channel need modelled" in line for line in report.steps)
+    assert any("channel need for" in line for line in report.steps)
     with TestClient(create_app(settings)) as client:
         _check_nuts3(client)
 

@@ -21,7 +21,7 @@ from app.main import create_app
 from cli.main import cli
 from cli.pool import run_pool
 from core.settings import Settings
-from core.store import open_reader
+from core.store import open_reader, open_writer
 from core.store.queries import pooling as qp
 from core.store.queries import profiles as q
 from derive import pooling as derive_pooling
@@ -361,6 +361,35 @@ def test_the_map_legend_says_observed_where_evidence_is_used(pooled_store) -> No
         kept = client.get(f"/tiles/ward/legend.json?z=11&service={SPARSE}").json()["service"]
     assert (used["source"], used["modelled"]) == ("observed", False) and "observed" in used["note"]
     assert (kept["source"], kept["modelled"]) == ("modelled", True)
+
+
+def test_councils_channel_mix_replaces_the_modelled_one(pooled_store) -> None:
+    """The pooled contacts per class and channel give each class's assisted share; its index is
+    that over the pooled share, replacing the modelled index for the classes covered."""
+    from geo.channel_need import observed_index
+
+    settings, _ = pooled_store
+    with open_writer(settings) as w:
+        pooled = w.read_frame(
+            "SELECT class_code, channel, contacts, councils, records FROM pooled_channel WHERE classification_id = 'oac2021'"
+        )
+        classes = w.read_frame(
+            "SELECT class_code, assisted_index, source FROM channel_need_class WHERE tier = 'subgroup'"
+        ).set_index("class_code")
+        areas = w.read_frame("SELECT source FROM channel_need")
+    assert not pooled.empty and int(pooled["councils"].max()) >= 3
+    counts = pooled.pivot_table(index="class_code", columns="channel", values="contacts", aggfunc="sum")
+    expected, _ = observed_index(counts)
+    for code, value in expected.items():
+        assert classes.loc[code, "source"] == "observed"
+        assert classes.loc[code, "assisted_index"] == pytest.approx(value)
+    assert (classes.loc[~classes.index.isin(expected.index), "source"] == "modelled").all()
+    assert set(areas["source"]) == {"observed"}
+    # no class resting on a count of 1 to 5
+    assert not ((pooled["contacts"] > 0) & (pooled["contacts"] < 6)).any()
+    with TestClient(create_app(settings)) as client:
+        model = client.get("/api/channels/model").json()
+    assert model["evidence"]["used"] is True and model["modelled"] is False
 
 
 def _service(settings: Settings, lgsl: int) -> dict:

@@ -28,6 +28,12 @@ CHANNEL_NOTE = (
     "digital exclusion (see /api/channels/model), and the expected mix from an assumed baseline"
 )
 
+OBSERVED_CHANNEL_NOTE = (
+    "Observed in councils' pooled records: each class's channel mix where enough councils' records "
+    "stand behind it (see /api/channels/model), the modelled likelihood elsewhere, applied to this "
+    "area's class mix"
+)
+
 router = APIRouter(prefix="/api/areas", tags=["areas"])
 
 CodePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -124,7 +130,9 @@ async def get_area(
             "web": n.web_share,
             "telephone": n.telephone_share,
             "face_to_face": n.face_to_face_share,
-            "note": CHANNEL_NOTE,
+            "modelled": n.source != "observed",
+            "source": n.source,
+            "note": OBSERVED_CHANNEL_NOTE if n.source == "observed" else CHANNEL_NOTE,
         }
     for p in await store.fetch_as(PredominantRow, q.predominant(cid, area.level, area.code)):
         out["predominant"][p.tier] = {

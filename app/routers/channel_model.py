@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.deps import StoreDep
+from app.deps import SettingsDep, StoreDep
 from core.store.queries import areas as q
 from core.store.queries import profiles as pq
 from derive.services import CENSUS_DRIVERS
@@ -32,7 +32,7 @@ METHOD = (
 @router.get(
     "/model", summary="How channel suitability is modelled: drivers, weights, baseline, class indices"
 )
-async def get_channel_model(store: StoreDep) -> dict[str, Any]:
+async def get_channel_model(store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     rows = await store.fetch_as(q.ChannelClassRow, q.channel_need_classes())
     classes: dict[str, dict[str, list[dict[str, Any]]]] = {}
     names: dict[str, dict[str, str | None]] = {}
@@ -45,10 +45,23 @@ async def get_channel_model(store: StoreDep) -> dict[str, Any]:
                 "code": r.class_code,
                 "name": names[r.classification_id].get(r.class_code),
                 "assisted_index": round(r.assisted_index, 1),
+                "source": r.source,
             }
         )
+    evidence = None
+    for cid in classes:
+        found = await store.fetch(q.channel_evidence(cid))
+        if found:
+            used = any(c["source"] == "observed" for t in classes[cid].values() for c in t)
+            evidence = dict(found[0]) | {
+                "classification_id": cid,
+                "used": used,
+                "rule": f"observed where at least {settings.pooling_min_councils} councils and "
+                f"{settings.pooling_min_records:,} contacts stand behind it (insight pool)",
+            }
     return {
-        "modelled": True,
+        "modelled": evidence is None or not evidence["used"],
+        "evidence": evidence,
         "method": METHOD,
         "drivers": [
             {

@@ -218,7 +218,7 @@ def _key(column: str) -> str:
     return "households" if column == "population" else column
 
 
-CHANNEL_COLUMNS = ("assisted_index", "web_share", "telephone_share", "face_to_face_share")
+CHANNEL_COLUMNS = ("assisted_index", "web_share", "telephone_share", "face_to_face_share", "channel_source")
 CHANNEL_NOTE = "likely contact channel, modelled from Census 2021 drivers and an assumed baseline mix"
 
 
@@ -275,5 +275,6 @@ def describe_columns(body: dict[str, Any]) -> list[dict[str, Any]]:
                 "description": "expected share of face-to-face contact (modelled)",
                 "unit": "share",
             },
+            {"name": "channel_source", "description": "modelled, or observed in councils' pooled records"},
         ]
     return columns

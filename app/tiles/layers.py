@@ -60,6 +60,7 @@ CHANNEL_FIELDS: dict[str, str] = {  # modelled channel suitability (?channel=); 
     "web_share": "Number",
     "telephone_share": "Number",
     "face_to_face_share": "Number",
+    "channel_source": "String",
 }
 
 # The counts a level's features carry: all households of a UK area (Census 2021) and those of

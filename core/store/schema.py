@@ -367,6 +367,22 @@ pooled_propensity = Table(
     PrimaryKeyConstraint("classification_id", "lgsl", "class_code"),
 )
 
+# Councils' contacts pooled per class and channel over all services (``insight pool``), never
+# per council: the evidence that replaces the modelled channel mix where enough stands behind it.
+pooled_channel = Table(
+    "pooled_channel",
+    metadata,
+    Column("classification_id", Text, nullable=False),
+    Column("class_code", Text, nullable=False),  # the classification's finest tier
+    Column("channel", Text, nullable=False),
+    Column("contacts", Double, nullable=False),
+    Column("councils", Integer, nullable=False),  # councils behind the evidence
+    Column("records", Double, nullable=False),  # their classified contacts, every channel
+    Column("as_of", Date, nullable=False),
+    Column("synthetic", Boolean, nullable=False),
+    PrimaryKeyConstraint("classification_id", "class_code", "channel"),
+)
+
 # The modelled services of a classification numbered from 1 (their place in ``demand_area``'s
 # arrays), with what an area's index and band are worked out from: the expected uses per
 # household over the reference population, and the index thresholds of the bands.
@@ -426,6 +442,7 @@ channel_need = Table(
     Column("web_share", Double, nullable=False),
     Column("telephone_share", Double, nullable=False),
     Column("face_to_face_share", Double, nullable=False),
+    Column("source", Text, nullable=False),  # modelled | observed (councils' pooled records)
     PrimaryKeyConstraint("code", "level", "classification_id"),
 )
 
@@ -436,6 +453,7 @@ channel_need_class = Table(
     Column("tier", Text, nullable=False),
     Column("class_code", Text, nullable=False),
     Column("assisted_index", Double, nullable=False),
+    Column("source", Text, nullable=False),  # modelled | observed
     PrimaryKeyConstraint("classification_id", "tier", "class_code"),
 )
 

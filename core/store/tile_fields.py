@@ -72,4 +72,5 @@ def channel_join(alias: str, area: str, classification: str) -> str:
 
 
 def channel_columns(alias: str) -> str:
-    return "".join(f", {alias}.{c}" for c in CHANNEL_COLUMNS)
+    """The channel columns, and where they come from (``channel_source``: modelled | observed)."""
+    return "".join(f", {alias}.{c}" for c in CHANNEL_COLUMNS) + f", {alias}.source AS channel_source"

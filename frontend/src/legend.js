@@ -43,10 +43,12 @@ export async function renderLegend(z, drawnAt, currentZoom, layerName = 'auto') 
       h('li', { dataset: { band: b.key } }, swatch(b.colour), h('span', {}, b.label)));
     if (drawn.has('none')) items.push(h('li', { dataset: { band: 'none' } }, swatch(NO_DATA), h('span', {}, 'Not modelled (no Census 2021 drivers here)')));
     el.replaceChildren(
-      h('h3', {}, 'Likely contact channel ', h('span', { class: 'tag' }, 'modelled')),
+      h('h3', {}, 'Likely contact channel ', h('span', { class: 'tag' }, seen.channelObserved ? 'observed' : 'modelled')),
       h('p', { class: 'legend-sub' }, 'How likely people are to need telephone or face-to-face rather than web contact; 100 = England and Wales.'),
       h('ul', { class: 'legend-items' }, items),
-      h('p', { class: 'legend-sub' }, 'From Census 2021 drivers of digital exclusion and an assumed baseline mix: see the text view.'),
+      h('p', { class: 'legend-sub' }, seen.channelObserved
+        ? 'From councils\u2019 pooled records where enough stand behind a class, else Census 2021 drivers: see the text view.'
+        : 'From Census 2021 drivers of digital exclusion and an assumed baseline mix: see the text view.'),
       ...foot,
     );
     return;

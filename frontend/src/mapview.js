@@ -75,6 +75,7 @@ function record(into, p, z) {
   const channel = channelBand(p.assisted_index);
   if (!seen.channels) seen.channels = new Set();
   seen.channels.add(channel ? channel.key : 'none');
+  if (p.channel_source === 'observed') seen.channelObserved = true;
 }
 
 function baseStyle(p, z) {

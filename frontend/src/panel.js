@@ -132,7 +132,7 @@ function render(area, demand, similar, levelLabel) {
 function channelSection(c) {
   const share = (x) => `${Math.round(100 * x)} %`;
   return h('section', { class: 'channels', 'aria-labelledby': 'chan-h' },
-    h('h3', { id: 'chan-h' }, 'Likely contact channels ', h('span', { class: 'tag' }, 'modelled')),
+    h('h3', { id: 'chan-h' }, 'Likely contact channels ', h('span', { class: 'tag' }, c.source === 'observed' ? 'observed' : 'modelled')),
     h('p', {}, `Assisted-contact index ${Math.round(c.assisted_index)} (100 = England and Wales).`),
     h('dl', { class: 'facts channel-mix' },
       h('dt', {}, 'Web'), h('dd', {}, share(c.web)),

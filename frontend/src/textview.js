@@ -249,6 +249,12 @@ async function buildChannels(el) {
     el.replaceChildren(
       h('p', {}, h('span', { class: 'tag' }, 'modelled')),
       h('p', {}, m.method),
+      m.evidence
+        ? h('p', { class: m.evidence.used ? 'evidence observed' : 'hint evidence' },
+          m.evidence.used ? h('span', { class: 'tag' }, 'observed') : '',
+          ` Councils' pooled records: ${m.evidence.councils} councils, ${fmt.count(m.evidence.records)} contacts as of ${m.evidence.as_of}${m.evidence.synthetic ? ' (SYNTHETIC demo records)' : ''}; `,
+          m.evidence.used ? 'their channel mix replaces the modelled one for the classes they cover (index per class below says which).' : `not yet enough (${m.evidence.rule}).`)
+        : '',
       h('h4', {}, 'Drivers (Census 2021), their weights and why'),
       h('ul', { class: 'channel-drivers' }, m.drivers.map((d) =>
         h('li', {}, h('strong', {}, `${d.label} (${d.table}), weight ${d.weight}: `), d.rationale))),
@@ -257,7 +263,7 @@ async function buildChannels(el) {
       tier
         ? h('table', { class: 'channel-classes' }, h('caption', {}, `Assisted-contact index per ${tier}`),
           h('tr', {}, h('th', { scope: 'col' }, 'Class'), h('th', { scope: 'col' }, 'Index')),
-          classes[tier].map((c) => h('tr', {}, h('th', { scope: 'row' }, `${c.code} ${c.name || ''}`), h('td', {}, String(Math.round(c.assisted_index))))))
+          classes[tier].map((c) => h('tr', {}, h('th', { scope: 'row' }, `${c.code} ${c.name || ''}`), h('td', {}, `${Math.round(c.assisted_index)}${c.source === 'observed' ? ' (observed)' : ''}`))))
         : h('p', {}, 'No classification with channel suitability is built.'),
     );
     return true;

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("web_share", sa.Double, nullable=False),
         sa.Column("telephone_share", sa.Double, nullable=False),
         sa.Column("face_to_face_share", sa.Double, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("code", "level", "classification_id"),
     )
     op.create_table(
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.Column("tier", sa.Text, nullable=False),
         sa.Column("class_code", sa.Text, nullable=False),
         sa.Column("assisted_index", sa.Double, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("classification_id", "tier", "class_code"),
     )
     op.execute("UPDATE meta SET value = '0007' WHERE key = 'schema_version'")

@@ -311,13 +311,14 @@ class ChannelNeedRow:
     web_share: float
     telephone_share: float
     face_to_face_share: float
+    source: str
 
 
 def channel_need(level: str, code: str) -> Query:
     """The modelled channel suitability of one area (``ChannelNeedRow``), if modelled."""
     b = Binds()
     return b.query(
-        "SELECT classification_id, assisted_index, web_share, telephone_share, face_to_face_share "
+        "SELECT classification_id, assisted_index, web_share, telephone_share, face_to_face_share, source "
         f"FROM channel_need WHERE level = {b(level)} AND code = {b(code)} ORDER BY classification_id LIMIT 1"
     )
 
@@ -328,11 +329,23 @@ class ChannelClassRow:
     tier: str
     class_code: str
     assisted_index: float
+    source: str
 
 
 def channel_need_classes() -> Query:
     """Every class's modelled assisted-contact index (``ChannelClassRow``)."""
     return Binds().query(
-        "SELECT classification_id, tier, class_code, assisted_index FROM channel_need_class "
+        "SELECT classification_id, tier, class_code, assisted_index, source FROM channel_need_class "
         "ORDER BY classification_id, tier, class_code"
     )
+
+
+def channel_evidence(classification_id: str) -> Query:
+    """What councils' pooled channel records hold (``councils``, ``records``, ``as_of``,
+    ``synthetic``; no row when nothing is pooled)."""
+    b = Binds()
+    return b.query(f"""
+SELECT MAX(councils) AS councils, MAX(records) AS records, CAST(MAX(as_of) AS TEXT) AS as_of,
+       bool_or(synthetic) AS synthetic
+FROM pooled_channel WHERE classification_id = {b(classification_id)}::text HAVING COUNT(*) > 0
+""")

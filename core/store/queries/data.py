@@ -162,6 +162,7 @@ class ChannelNeedRow:
     web_share: float
     telephone_share: float
     face_to_face_share: float
+    channel_source: str
 
 
 def channel_need(*, classification_id: str, level: str, codes: Sequence[str]) -> Query:
@@ -169,7 +170,8 @@ def channel_need(*, classification_id: str, level: str, codes: Sequence[str]) ->
     regions, listed under the Europe classification, have it from the UK one."""
     b = Binds()
     return b.query(f"""
-SELECT code, assisted_index, web_share, telephone_share, face_to_face_share FROM channel_need
+SELECT code, assisted_index, web_share, telephone_share, face_to_face_share, source AS channel_source
+FROM channel_need
 WHERE (classification_id = {b(classification_id)}::text OR level = 'nuts3') AND level = {b(level)}::text
   AND code = ANY({b(list(codes))}::text[])
 """)

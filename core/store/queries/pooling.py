@@ -12,13 +12,17 @@ from dataclasses import dataclass
 
 from core.store.sql import Binds, Query
 
-_RECORDS = """rec AS (
-  SELECT s.council_id, s.service_code AS lgsl, s.level, s.area_code, SUM(s.contacts) AS contacts
+
+def _records(key: str = "service_code", alias: str = "lgsl") -> str:
+    """CTEs ``rec``, ``placed`` and ``inside``: every council's records per ``key`` (named
+    ``alias``) and area, placed in a district, kept where the district is the council's."""
+    return f"""rec AS (
+  SELECT s.council_id, s.{key} AS {alias}, s.level, s.area_code, SUM(s.contacts) AS contacts
   FROM workspace.service_count s
-  GROUP BY s.council_id, s.service_code, s.level, s.area_code
+  GROUP BY s.council_id, s.{key}, s.level, s.area_code
 ),
 placed AS (
-  SELECT r.council_id, r.lgsl, r.level, r.area_code, r.contacts,
+  SELECT r.council_id, r.{alias}, r.level, r.area_code, r.contacts,
          COALESCE(CASE WHEN r.level = 'lad' THEN r.area_code END, l1.parent_code, l3.parent_code) AS district
   FROM rec r
   LEFT JOIN area_link l1 ON l1.child_level = r.level AND l1.child_code = r.area_code
@@ -29,10 +33,13 @@ placed AS (
        AND l3.parent_level = 'lad'
 ),
 inside AS (
-  SELECT p.council_id, p.lgsl, p.level, p.area_code, p.district, p.contacts
+  SELECT p.council_id, p.{alias}, p.level, p.area_code, p.district, p.contacts
   FROM placed p
   JOIN workspace.council_district d ON d.council_id = p.council_id AND d.district_code = p.district
 )"""
+
+
+_RECORDS = _records()
 
 
 @dataclass(frozen=True)
@@ -240,3 +247,51 @@ ORDER BY class_code
 def any_pooled() -> Query:
     """One row if any pooled propensity is stored."""
     return Query("SELECT 1 AS found FROM pooled_propensity LIMIT 1")
+
+
+@dataclass(frozen=True)
+class PooledChannelRow:
+    council_id: str
+    channel: str
+    class_code: str
+    contacts: float
+
+
+def channel_contacts(*, classification_id: str, tier: str) -> Query:
+    """Every council's contacts per channel and class of ``tier`` (all services), inside its districts."""
+    b = Binds()
+    cid, tier_b = b(classification_id), b(tier)
+    return b.query(f"""
+WITH {_records("channel", "channel")},
+parts AS (
+  SELECT i.council_id, i.channel, t.class_code, i.contacts AS value
+  FROM inside i
+  JOIN base_composition bc ON bc.classification_id = {cid}::text AND bc.level = i.level
+       AND bc.code = i.area_code
+  JOIN class_tier t ON t.classification_id = bc.classification_id AND t.finest_code = bc.class_code
+       AND t.tier = {tier_b}::text
+  UNION ALL
+  SELECT i.council_id, i.channel, c.class_code, i.contacts * c.households / h.households AS value
+  FROM inside i
+  JOIN composition_area h ON h.classification_id = {cid}::text AND h.level = i.level
+       AND h.code = i.area_code AND h.households > 0
+  JOIN composition c ON c.classification_id = h.classification_id AND c.level = h.level
+       AND c.code = h.code AND c.tier = {tier_b}::text
+)
+SELECT council_id, channel, class_code, SUM(value) AS contacts FROM parts
+GROUP BY council_id, channel, class_code ORDER BY council_id, channel, class_code
+""")
+
+
+def clear_channels() -> Query:
+    """Every pooled channel count (``insight pool`` replaces them all)."""
+    return Query("DELETE FROM pooled_channel")
+
+
+def stored_channels(classification_id: str) -> Query:
+    """The pooled channel counts of a classification, as the build reads them."""
+    b = Binds()
+    return b.query(
+        "SELECT class_code, channel, contacts, councils, records, as_of, synthetic "
+        f"FROM pooled_channel WHERE classification_id = {b(classification_id)}"
+    )

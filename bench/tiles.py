@@ -285,6 +285,28 @@ def load(db: str, data_dir: Path, n: int, seed: int) -> None:
     load_tile_areas(db, data_dir)
 
 
+def prepare_real(db: str) -> None:
+    """TiPg's table from the real output areas of a national store (``bench/national.py
+    --backend postgis --keep DB``): the same polygons our ``oa`` layer serves, as a plain table."""
+    import psycopg
+
+    t0 = time.time()
+    with psycopg.connect(db.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_oa")
+        conn.execute(
+            "CREATE TABLE bench_oa AS SELECT row_number() OVER ()::integer AS id, a.code, a.name, "
+            "p.class_code, p.households, ST_Multi(a.geom)::geometry(MultiPolygon, 4326) AS geom "
+            "FROM area a LEFT JOIN predominant p ON p.level = a.level AND p.code = a.code "
+            "AND p.classification_id = 'oac2021' AND p.tier = 'supergroup' WHERE a.level = 'oa'"
+        )
+        conn.execute("ALTER TABLE bench_oa ADD PRIMARY KEY (id)")
+        conn.execute("CREATE INDEX bench_oa_geom_gist ON bench_oa USING gist (geom)")
+        conn.execute("CLUSTER bench_oa USING bench_oa_geom_gist")
+        conn.execute("VACUUM ANALYZE bench_oa")
+        n = conn.execute("SELECT count(*) FROM bench_oa").fetchone()[0]
+    log(f"bench_oa: {n:,} real output areas in {time.time() - t0:.0f}s")
+
+
 def load_tile_areas(db: str, data_dir: Path) -> None:
     """Write the tile serving table, as ``insight build`` does after the model."""
     import psycopg
@@ -397,11 +419,15 @@ uvicorn.Server(uvicorn.Config(sys.argv[1], log_level="warning", access_log=False
 
 
 def start_server(app: str, port: int, env: dict[str, str], workers: int) -> list[subprocess.Popen]:
-    """``workers`` uvicorn processes, each with its own SO_REUSEPORT socket (TCP_NODELAY kept)."""
+    """``workers`` uvicorn processes, each with its own SO_REUSEPORT socket (TCP_NODELAY kept).
+
+    TiPg runs under ``BENCH_TIPG_PYTHON`` when set (a virtual environment of its own, so its
+    pinned packages never touch the project's)."""
+    python = os.environ.get("BENCH_TIPG_PYTHON", sys.executable) if app.startswith("tipg") else sys.executable
     with open(STATE / f"server-{port}.log", "a") as log_file:  # each child keeps its own copy
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", SERVE, app, str(port)],
+                [python, "-c", SERVE, app, str(port)],
                 env=dict(os.environ, **env),
                 cwd=STATE,
                 stdout=subprocess.DEVNULL,
@@ -569,7 +595,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["load", "tile-areas", "run", "all"])
+    ap.add_argument("command", choices=["load", "tile-areas", "real", "run", "all"])
     ap.add_argument("--db", required=True, help="postgresql:// URL of the benchmark database (PostGIS)")
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("INSIGHT_DATA_DIR", "data")))
     ap.add_argument("--n", type=int, default=230_000, help="number of generated output areas")
@@ -587,6 +613,8 @@ def main() -> None:
         load(a.db, a.data_dir.resolve(), a.n, a.seed)
     if a.command == "tile-areas":  # the serving table only, over an already loaded database
         load_tile_areas(a.db, a.data_dir.resolve())
+    if a.command == "real":  # TiPg's table from a kept national store's real output areas
+        prepare_real(a.db)
     if a.command in ("run", "all"):
         tipg_workers = [int(n) for n in a.tipg_workers.split(",") if n.strip()]
         rows = measure(a.db, min(a.seconds, 30), a.connections, a.workers, tipg_workers, a.seed)

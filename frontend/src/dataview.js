@@ -121,7 +121,7 @@ function columns() {
   return cols;
 }
 
-const CHANNEL_KEYS = ['assisted_index', 'web_share', 'telephone_share', 'face_to_face_share'];
+const CHANNEL_KEYS = ['assisted_index', 'web_share', 'telephone_share', 'face_to_face_share', 'channel_source'];
 const hasChannels = () => Boolean(body && body.channels && body.rows.some((r) => r.assisted_index != null));
 
 function visibleRows() {

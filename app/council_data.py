@@ -80,6 +80,21 @@ async def _named_area(store: Reader, text: str) -> Area:
     return Area("area", f"{row['name'] or code} ({code})", level, (code,))
 
 
+ENCLOSING = {"oa": ("lsoa", "ward"), "lsoa": ("ward",), "ward": ()}
+
+
+async def enclosing_areas(store: Reader, area: Area) -> list[Area]:
+    """The larger areas holding a one-area customer area (through ``area_link``), each as an area."""
+    if area.kind != "area" or area.level not in ENCLOSING or len(area.codes) != 1:
+        return []
+    out = []
+    for parent_level in ENCLOSING[area.level]:
+        links = await store.fetch_as(q.LinkRow, q.links(area.level, parent_level, list(area.codes)))
+        for link in links[:1]:
+            out.append(Area("area", link.parent_code, parent_level, (link.parent_code,)))
+    return out
+
+
 def districts_area(council: CouncilRef) -> Area:
     return Area("districts", f"{council.name}'s districts", "lad", council.districts)
 

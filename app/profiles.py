@@ -3,8 +3,9 @@
 Works the statistics out with :mod:`geo.profiling` and suppresses small counts with
 :mod:`geo.disclosure` over every tier at once (each parent class sums its children), so no two
 answers can be subtracted to reveal a suppressed class; when the customers are narrowed to one
-area, a class whose count comes within five of the districts' own is suppressed too, so the
-two answers cannot be subtracted to reveal the few customers outside the area. Returns a JSON-ready document naming
+area, a class whose count comes within five of the districts' own, or of any larger area
+holding it (an output area's LSOA and ward, an LSOA's ward), is suppressed too, so no two
+answers can be subtracted to reveal the few customers between them. Returns a JSON-ready document naming
 its base, its source (the council's uploads, "synthetic" when any was generated) and what was
 suppressed.
 """
@@ -22,6 +23,7 @@ from app.council_data import (
     base_counts,
     customer_counts,
     districts_area,
+    enclosing_areas,
     resolve_base,
     resolve_customer_area,
     rounded,
@@ -52,15 +54,17 @@ async def profile(
     customer_area = await resolve_customer_area(store, council, area)
     info = await store.fetch_as(q.ClassInfoRow, q.classes(classification_id))
     narrowed = customer_area.kind != "districts"
+    # the answers a narrowed one could be subtracted from: the districts' and those of every
+    # larger area holding it (an output area's LSOA and ward, an LSOA's ward)
+    containers = [districts_area(council)] + (await enclosing_areas(store, customer_area) if narrowed else [])
     per_tier: dict[str, pd.DataFrame] = {}
-    wider: dict[str, pd.Series] = {}  # the districts' counts, when the customer area is narrower
+    wider: list[dict[str, pd.Series]] = [{} for _ in containers]
     for t in tiers:
         codes = [c.code for c in info if c.tier == t]
         if narrowed:
-            everyone = await customer_counts(
-                store, council, lgsl, classification_id, t, districts_area(council)
-            )
-            wider[t] = everyone.reindex(codes).fillna(0.0)
+            for k, container in enumerate(containers):
+                everyone = await customer_counts(store, council, lgsl, classification_id, t, container)
+                wider[k][t] = everyone.reindex(codes).fillna(0.0)
         customers = await customer_counts(store, council, lgsl, classification_id, t, customer_area)
         households = await base_counts(store, classification_id, t, base_area)
         customers = customers.reindex(codes).fillna(0.0)
@@ -97,8 +101,8 @@ async def profile(
     constraints.append((n, [0, n + 1, n + 2]))
     values = np.array(flat_values)
     first = disclosure.primary_mask(values)
-    if narrowed:  # a class within a few customers of the districts' count would reveal the rest
-        everyone = [float(wider[tiers[0]].sum())] + [float(v) for t in tiers for v in wider[t].to_numpy()]
+    for counts in wider if narrowed else []:  # within a few customers of a larger area's count
+        everyone = [float(counts[tiers[0]].sum())] + [float(v) for t in tiers for v in counts[t].to_numpy()]
         first[:n] |= disclosure.difference_mask(values[:n], np.array(everyone))
     if first[n + 1] or first[n + 2]:  # hide the count of all records rather than the profile's total
         first[n] = True

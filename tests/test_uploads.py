@@ -542,3 +542,65 @@ def test_a_narrowed_area_cannot_be_subtracted_from_the_districts(world: World) -
         world.client.delete(
             f"/api/councils/{world.council}/uploads/{taken.json()['upload_id']}", headers=world.auth
         )
+
+
+def test_an_output_area_cannot_be_subtracted_from_its_lsoa(world: World) -> None:
+    """40 customers in one output area, 3 in another of the same LSOA and supergroup, 10 in a
+    third of the same supergroup elsewhere: the districts show 53 (13 more than the output area:
+    safe), the LSOA 43 — only 3 more, so the output area's class is suppressed."""
+    from core.store.queries import profiles as pq
+
+    def supergroup(oa: str) -> str | None:
+        rows = world.fetch(
+            pq.base_by_class(classification_id="oac2021", tier="supergroup", level="oa", codes=[oa])
+        )
+        return rows[0]["class_code"] if rows else None
+
+    lsoa_of = {
+        r["child_code"]: r["parent_code"]
+        for r in world.fetch(pq.links("oa", "lsoa", [o for _, o in world.live]))
+    }
+    cls_of = {o: supergroup(o) for o in lsoa_of}
+    triple = None
+    for pc, oa in world.live:
+        mate = next(
+            (
+                p
+                for p, o in world.live
+                if o != oa and lsoa_of.get(o) == lsoa_of.get(oa) and cls_of.get(o) == cls_of.get(oa)
+            ),
+            None,
+        )
+        away = next(
+            (
+                p
+                for p, o in world.live
+                if lsoa_of.get(o) != lsoa_of.get(oa) and cls_of.get(o) == cls_of.get(oa)
+            ),
+            None,
+        )
+        if mate and away and cls_of.get(oa):
+            triple = (pc, oa, mate, away)
+            break
+    assert triple, "the generated world has two output areas of one class in one LSOA"
+    pc, oa, mate, away = triple
+    used = {SERVICE, OTHER_SERVICE, UNKNOWN_SERVICE}
+    service = sorted(int(r["lgsl"]) for r in world.fetch(q.service_codes()) if int(r["lgsl"]) not in used)[1]
+    rows = (
+        [(pc, service, "web", "2025-04-01")] * 40
+        + [(mate, service, "web", "2025-04-02")] * 3
+        + [(away, service, "web", "2025-04-03")] * 10
+    )
+    taken = world.post(records(rows))
+    assert taken.status_code == 201, taken.text
+    try:
+        path = f"/api/councils/{world.council}/profile?service={service}"
+        cls = cls_of[oa]
+        lsoa = world.client.get(f"{path}&area=lsoa:{lsoa_of[oa]}", headers=world.auth).json()
+        assert {r["code"]: r for r in lsoa["classes"]}[cls]["customers"] == 43
+        narrowed = world.client.get(f"{path}&area=oa:{oa}", headers=world.auth).json()
+        assert {r["code"]: r for r in narrowed["classes"]}[cls]["suppressed"] is True
+    finally:
+        world.client.delete(
+            f"/api/councils/{world.council}/uploads/{taken.json()['upload_id']}", headers=world.auth
+        )

@@ -128,19 +128,23 @@ async def _move_volume(
     _, index = ch.class_channel_index(counts)
     chosen = [str(c) for c in counts.index if float(index.loc[c, move.to_channel]) >= move.min_index]
     volumes = counts.loc[chosen, move.from_channel] if chosen else counts[move.from_channel].iloc[:0]
-    hidden = disclosure.primary_mask(volumes.to_numpy(dtype=float))
+    # a class with 1 to 5 contacts on the channel is left out of the move altogether (neither
+    # shown nor counted), so the total, always the sum of the lines shown, reveals no small count
+    small = disclosure.primary_mask(volumes.to_numpy(dtype=float))
+    left_out = int(small.sum())
+    volumes = volumes[~small]
     classes = [
         {
-            "code": c,
+            "code": str(c),
             "index_for_target": rounded(index.loc[c, move.to_channel], 1),
-            "contacts": None if hidden[k] else rounded(volumes.loc[c], 1),
-            "suppressed": bool(hidden[k]),
+            "contacts": rounded(volumes.loc[c], 1),
         }
-        for k, c in enumerate(chosen)
+        for c in volumes.index
     ]
     basis = (
         f"{move.from_channel} contacts of the classes ({tier}) whose {move.to_channel} index is at least "
         f"{move.min_index:g}, {window[0]} to {window[1]} (classified records inside the districts)"
+        + (f"; {left_out} class(es) with 1 to 5 contacts left out" if left_out else "")
     )
     return float(volumes.sum()), {"basis": basis, "classes": classes}
 

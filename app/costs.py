@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from app.council_data import (
     SUPPRESSION_NOTE,
     CouncilRef,
@@ -107,6 +109,7 @@ async def _move_volume(
     council: CouncilRef,
     move: Move,
     window: tuple[dt.date, dt.date] | None,
+    monthly: pd.DataFrame,
     classification_id: str,
     tier: str,
 ) -> tuple[float, dict[str, Any]]:
@@ -116,7 +119,6 @@ async def _move_volume(
     if window is None:
         raise Unprocessable(f"no records of LGSL {move.service}: give a volume for this move")
     if move.min_index is None:
-        monthly = await contacts_by_month(store, council, move.service)
         inside = monthly[[window[0] <= m <= window[1] for m in monthly.index]]
         volume = float(inside[move.from_channel].sum()) if move.from_channel in inside.columns else 0.0
         return volume, {"basis": f"the council's {move.from_channel} contacts, {window[0]} to {window[1]}"}
@@ -178,9 +180,9 @@ async def channel_shift(
                     f"moves[{k}].{field}: no unit cost for {cost.channel}: set one with PUT .../costs"
                 )
         assert cost_from.cost_gbp is not None and cost_to.cost_gbp is not None
-        months = list((await contacts_by_month(store, council, move.service)).index)
-        window = _window(months, end)
-        volume, counted = await _move_volume(store, council, move, window, classification_id, tier)
+        monthly = await contacts_by_month(store, council, move.service)  # read once per move
+        window = _window(list(monthly.index), end)
+        volume, counted = await _move_volume(store, council, move, window, monthly, classification_id, tier)
         if 0 < volume < disclosure.LOWEST_SHOWN and move.volume is None:
             raise Unprocessable(
                 f"moves[{k}]: fewer than {disclosure.LOWEST_SHOWN} contacts to move (suppressed)"

@@ -18,6 +18,7 @@ from app.routers import (
     areas,
     catalogue,
     channel_model,
+    council_benchmarks,
     council_channels,
     council_costs,
     council_profiles,
@@ -37,7 +38,13 @@ from core.store import Reader, open_reader
 ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
 ROUTERS += [tile_routes.router, ogc.router, export.router, councils.router, uploads.router]
 ROUTERS += [council_profiles.router]
-ROUTERS += [channel_model.router, council_channels.router, council_costs.router, progress_routes.router]
+ROUTERS += [
+    channel_model.router,
+    council_channels.router,
+    council_benchmarks.router,
+    council_costs.router,
+    progress_routes.router,
+]
 
 StoreFactory = Callable[[Settings], Awaitable[Reader]]
 

@@ -39,6 +39,27 @@ inside AS (
 )"""
 
 
+def _per_class(key: str, cid: str, tier: str) -> str:
+    """CTE ``parts``: ``inside``'s contacts per council, ``key`` and class of a tier (``cid`` and
+    ``tier`` are bind placeholders): output-area records whole to their class, LSOA and ward
+    records apportioned by their households per class."""
+    return f"""parts AS (
+  SELECT i.council_id, i.{key}, t.class_code, i.contacts AS value
+  FROM inside i
+  JOIN base_composition bc ON bc.classification_id = {cid}::text AND bc.level = i.level
+       AND bc.code = i.area_code
+  JOIN class_tier t ON t.classification_id = bc.classification_id AND t.finest_code = bc.class_code
+       AND t.tier = {tier}::text
+  UNION ALL
+  SELECT i.council_id, i.{key}, c.class_code, i.contacts * c.households / h.households AS value
+  FROM inside i
+  JOIN composition_area h ON h.classification_id = {cid}::text AND h.level = i.level
+       AND h.code = i.area_code AND h.households > 0
+  JOIN composition c ON c.classification_id = h.classification_id AND c.level = h.level
+       AND c.code = h.code AND c.tier = {tier}::text
+)"""
+
+
 _RECORDS = _records()
 
 
@@ -56,21 +77,7 @@ def customers(*, classification_id: str, tier: str) -> Query:
     cid, tier_b = b(classification_id), b(tier)
     return b.query(f"""
 WITH {_RECORDS},
-parts AS (
-  SELECT i.council_id, i.lgsl, t.class_code, i.contacts AS value
-  FROM inside i
-  JOIN base_composition bc ON bc.classification_id = {cid}::text AND bc.level = i.level
-       AND bc.code = i.area_code
-  JOIN class_tier t ON t.classification_id = bc.classification_id AND t.finest_code = bc.class_code
-       AND t.tier = {tier_b}::text
-  UNION ALL
-  SELECT i.council_id, i.lgsl, c.class_code, i.contacts * c.households / h.households AS value
-  FROM inside i
-  JOIN composition_area h ON h.classification_id = {cid}::text AND h.level = i.level
-       AND h.code = i.area_code AND h.households > 0
-  JOIN composition c ON c.classification_id = h.classification_id AND c.level = h.level
-       AND c.code = h.code AND c.tier = {tier_b}::text
-)
+{_per_class("lgsl", cid, tier_b)}
 SELECT council_id, lgsl, class_code, SUM(value) AS customers FROM parts
 GROUP BY council_id, lgsl, class_code ORDER BY council_id, lgsl, class_code
 """)
@@ -263,21 +270,7 @@ def channel_contacts(*, classification_id: str, tier: str) -> Query:
     cid, tier_b = b(classification_id), b(tier)
     return b.query(f"""
 WITH {_records("channel", "channel")},
-parts AS (
-  SELECT i.council_id, i.channel, t.class_code, i.contacts AS value
-  FROM inside i
-  JOIN base_composition bc ON bc.classification_id = {cid}::text AND bc.level = i.level
-       AND bc.code = i.area_code
-  JOIN class_tier t ON t.classification_id = bc.classification_id AND t.finest_code = bc.class_code
-       AND t.tier = {tier_b}::text
-  UNION ALL
-  SELECT i.council_id, i.channel, c.class_code, i.contacts * c.households / h.households AS value
-  FROM inside i
-  JOIN composition_area h ON h.classification_id = {cid}::text AND h.level = i.level
-       AND h.code = i.area_code AND h.households > 0
-  JOIN composition c ON c.classification_id = h.classification_id AND c.level = h.level
-       AND c.code = h.code AND c.tier = {tier_b}::text
-)
+{_per_class("channel", cid, tier_b)}
 SELECT council_id, channel, class_code, SUM(value) AS contacts FROM parts
 GROUP BY council_id, channel, class_code ORDER BY council_id, channel, class_code
 """)

@@ -81,6 +81,17 @@ def band_tolerance_m(band: int) -> float:
     return 0.0 if band == TILE_BANDS[-1] else pixel_size_m(band) / 8
 
 
+def grid_units_per_metre(z: int) -> float:
+    """MVT grid units per EPSG:3857 metre at zoom ``z`` (``EXTENT`` units per tile side)."""
+    return EXTENT * (1 << z) / (2 * WORLD_HALF)
+
+
+def grid_checked_zooms(band: int) -> tuple[int, ...]:
+    """The zooms at which a band's rows are checked to stay valid on the tile grid: the band's
+    top zoom and the one below it (the band also serves that one). None for full detail."""
+    return () if band == TILE_BANDS[-1] else (band, band - 1)
+
+
 def default_classifications(rows: list[dict]) -> dict[str, tuple[str, str]]:
     """Per level, the classification and tier a plain tile draws: what ``tile_area`` carries inline.
 

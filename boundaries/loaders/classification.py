@@ -177,13 +177,17 @@ def load_classification(
         if corrected:
             tx.execute(q.record_corrections(source.id, json.dumps(corrected)))
         tx.delete_where("profile_class", classification_id=cid)
-        tx.delete_where("area_class", classification_id=cid)
         tx.insert_frame("classification", classification)
         tx.insert_frame(
             "profile_class",
             classes[["code", "tier", "parent_code", "name", "sort"]].assign(classification_id=cid),
         )
-        return tx.insert_frame("area_class", assignments.assign(classification_id=cid, source_id=source.id))
+        # a reload upserts: on the embedded store a keyed delete of every row would cost ~15 s
+        return tx.replace(
+            "area_class",
+            assignments.assign(classification_id=cid, source_id=source.id),
+            classification_id=cid,
+        )
 
     return write_source(writer, source, files, write)
 

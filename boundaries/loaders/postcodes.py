@@ -21,7 +21,6 @@ from boundaries.errors import LoadError, name_some
 from boundaries.loaders.common import write_source
 from boundaries.readers import check_file
 from core.store import Transaction, Writer
-from core.store.queries import postcodes as q
 
 POSTCODE_COLUMNS = ("pcds", "pcd", "pcd7", "pcd8", "pcd2", "postcode")
 OA_COLUMNS = ("oa21cd", "oa21")
@@ -91,7 +90,7 @@ def load_postcodes(writer: Writer, path: Path, source: Source) -> tuple[int, int
 
     def write(tx: Transaction) -> int:
         with tx.bulk_load("postcode"):  # PostGIS builds its oa_code index once, over the new rows
-            tx.execute(q.clear_postcodes())
+            tx.clear("postcode")
             return tx.insert_frame("postcode", frame.assign(source_id=source.id))
 
     rows = write_source(writer, source, path, write)

@@ -37,6 +37,14 @@ def table_columns(table: str) -> list[str]:
     return [c.name for c in schema.metadata.tables[table].columns]
 
 
+def where_equal(table: str, b: Binds, equals: Mapping[str, Any]) -> str:
+    """``col = value AND ...`` over columns of ``table`` (checked: names are written into SQL)."""
+    check_table(table)
+    if not equals or not set(equals) <= set(table_columns(table)):
+        raise StoreError(f"bad delete condition on {table!r}: {sorted(equals)}")
+    return " AND ".join(f"{col} = {b(value)}" for col, value in equals.items())
+
+
 def check_table(table: str, columns: Sequence[str] = ()) -> None:
     """Refuse a table or columns the schema does not define (names are written into SQL)."""
     if table not in schema.metadata.tables:
@@ -155,12 +163,14 @@ class Transaction(abc.ABC):
 
     def delete_where(self, table: str, **equals: Any) -> None:
         """Delete the rows of ``table`` whose columns equal the given values."""
-        check_table(table)
-        if not equals or not set(equals) <= set(table_columns(table)):
-            raise StoreError(f"bad delete condition on {table!r}: {sorted(equals)}")
         b = Binds()
-        where = " AND ".join(f"{col} = {b(value)}" for col, value in equals.items())
-        self.execute(b.query(f"DELETE FROM {table} WHERE {where}"))
+        self.execute(b.query(f"DELETE FROM {table} WHERE {where_equal(table, b, equals)}"))
+
+    def clear(self, table: str) -> None:
+        """Delete every row of ``table`` (a table rewritten whole: the serving table, the postcode
+        lookup), in this transaction."""
+        check_table(table)
+        self.execute(f"DELETE FROM {table}")
 
     def set_meta(self, key: str, value: str) -> None:
         """Store ``value`` under ``key`` in the store's ``meta`` table (replacing any value)."""

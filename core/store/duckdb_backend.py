@@ -31,7 +31,9 @@ from core.store.base import (
     check_table,
     geometry_columns,
     prepare_frame,
+    table_columns,
     unpivot_columns,
+    where_equal,
 )
 from core.store.duckdb_exec import Cursor, rows, run_bounded
 from core.store.sql import Binds, Query, as_query
@@ -70,15 +72,18 @@ def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
+MANY_ROWS = 20_000  # a delete of more keyed rows rewrites the table instead (DuckTransaction.delete_where)
+
+
 class DuckTransaction(Transaction):
     """Work in the writer's connection.
 
     Tables keep their primary keys: DuckDB (since 1.2; checked with 1.5) accepts deleting
     rows and inserting rows with the same keys in one transaction, which every reload does.
     Deleting keyed rows is slow in DuckDB, though (its key index deletes row by row: replacing
-    240,000 keyed rows took 15 s, against 0.25 s without the key), so :meth:`replace` on a
-    keyed table deletes only the rows whose keys the new frame no longer has and upserts the
-    rest (0.2 s), with the same outcome.
+    240,000 keyed rows took 15 s, against 0.25 s without the key), so :meth:`replace` deletes
+    only the rows whose keys the new frame no longer has and upserts the rest (0.2 s), with the
+    same outcome, and :meth:`clear` drops and recreates a table rewritten whole.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -108,6 +113,39 @@ class DuckTransaction(Transaction):
         finally:
             self.con.unregister(name)
         return len(prepared)
+
+    def delete_where(self, table: str, **equals: Any) -> None:
+        """Delete the rows matching ``equals``; many keyed rows by rewriting the table without them.
+
+        DuckDB's key index deletes row by row (~10-40 us a row with text keys; a reload of a
+        national source would spend minutes there), while writing a row costs ~1 us: past
+        :data:`MANY_ROWS` the rows to keep are copied aside, the table is created again and
+        they are written back, in this transaction.
+        """
+        b = Binds()
+        where = where_equal(table, b, equals)
+        count = self.con.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(b.values)).fetchone()
+        if count is None or count[0] <= MANY_ROWS:
+            self.con.execute(f"DELETE FROM {table} WHERE {where}", list(b.values))
+            return
+        columns = ", ".join(table_columns(table))
+        keep = "_insight_keep"
+        self.con.execute(
+            f"CREATE TEMP TABLE {keep} AS SELECT {columns} FROM {table} WHERE ({where}) IS NOT TRUE",
+            list(b.values),
+        )
+        try:
+            self.clear(table)
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {keep}")
+        finally:
+            self.con.execute(f"DROP TABLE IF EXISTS {keep}")
+
+    def clear(self, table: str) -> None:
+        """Drop ``table`` and create it again from its definition: deleting a million keyed rows
+        one by one from DuckDB's key index takes ~40 s, this takes none (views read it by name)."""
+        check_table(table)
+        self.con.execute(f"DROP TABLE {table}")
+        self.con.execute(schema.duckdb_table_ddl(schema.any_table(table)))
 
     def replace(self, table: str, frame: pd.DataFrame, **equals: Any) -> int:
         """Make the rows matching ``equals`` exactly ``frame``: stale keys deleted, the rest upserted.

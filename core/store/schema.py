@@ -288,6 +288,10 @@ tile_area = Table(
     Column("maxy", Double),
     _geom("geom", 3857),
     Column("class_households", Double),  # the leading class's households
+    # On PostGIS: the geometry stays valid on the tile grid of the band's top zoom and the one
+    # below (queries.tiles.grid_valid), so tiles inside which it lies skip ST_AsMVTGeom. NULL:
+    # not checked (the embedded store, the full-detail band).
+    Column("grid_valid", Boolean),
     PrimaryKeyConstraint("level", "max_zoom", "code"),
 )
 # One spatial index per level and band: a low-zoom NUTS tile must not wade through the
@@ -686,34 +690,16 @@ def duckdb_type(column: Column) -> str:
     raise TypeError(f"no DuckDB type for {column.table.name}.{column.name} ({kind!r})")
 
 
-# Tables without a primary key on the embedded store. DuckDB keeps a key in an ART index that
-# deletes row by row: with keys, a national rebuild of the derived tables wrote 2.2-2.7 s instead
-# of 1.1-1.6 s into a new file, and replacing 240,000 keyed rows took 15 s (a reload of OAC 2021
-# 17.6 s instead of 3.3 s). These are the tables written in bulk: the derived ones, which the
-# build rewrites whole from keyed inputs, and ``area_class``, whose loader refuses duplicate area
-# codes (naming them) before it writes. PostGIS keeps every key, and every test run loads and
-# builds them there too, so a duplicate still fails a test. ``postcode`` too: its loader replaces
-# the whole lookup (2.7 million rows nationally) and keeps one row per postcode. And the
-# workspace's ``service_count``: the server writes and deletes an upload's aggregates (hundreds of
-# thousands of rows) inside a unit of work, where a keyed delete row by row would outrun the
-# statement timeout; an upload's cells are distinct by construction (summed per key).
-DUCKDB_UNKEYED = frozenset(
-    {
-        "area_class",
-        "base_composition",
-        "composition_area",
-        "predominant_area",
-        "demand_area",
-        "tile_area",
-        "postcode",
-        "service_count",
-    }
-)
-
-
 def duckdb_primary_key(table: Table) -> list[str]:
-    """The primary key columns a table has on the embedded store (none for :data:`DUCKDB_UNKEYED`)."""
-    return [] if table.name in DUCKDB_UNKEYED else [c.name for c in table.primary_key.columns]
+    """The primary key columns a table has on the embedded store: the same as on PostGIS.
+
+    DuckDB keeps a key in an ART index that deletes slowly (row by row, ~10-40 us a row with
+    text keys), so bulk writes avoid deleting keyed rows: a table rewritten whole is dropped
+    and created again (:meth:`~core.store.duckdb_backend.DuckTransaction.clear`), a reload
+    deletes only the keys that disappear and upserts the rest
+    (:meth:`~core.store.duckdb_backend.DuckTransaction.replace`).
+    """
+    return [c.name for c in table.primary_key.columns]
 
 
 def duckdb_table_ddl(table: Table) -> str:

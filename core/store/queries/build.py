@@ -31,10 +31,12 @@ def classes(classification_id: str) -> Query:
 
 
 def area_classes(classification_id: str) -> Query:
-    """Each base area's (finest) class in a classification."""
+    """Each base area's (finest) class in a classification, by code: the model's sums then run
+    in the same order on every backend, however the rows are stored."""
     b = Binds()
     return b.query(
-        f"SELECT area_code, class_code FROM area_class WHERE classification_id = {b(classification_id)}"
+        f"SELECT area_code, class_code FROM area_class WHERE classification_id = {b(classification_id)} "
+        "ORDER BY area_code"
     )
 
 

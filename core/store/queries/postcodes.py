@@ -1,13 +1,8 @@
-"""The national postcode lookup: clearing it for a reload, reading it for matching."""
+"""The national postcode lookup, read for matching."""
 
 from __future__ import annotations
 
 from core.store.sql import Binds, Query
-
-
-def clear_postcodes() -> Query:
-    """Every row of the lookup (a load replaces the whole of it)."""
-    return Query("DELETE FROM postcode")
 
 
 def output_areas(districts: list[str] | None = None) -> Query:

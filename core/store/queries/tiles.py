@@ -9,8 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.levels import BY_NAME
-from core.store.sql import Binds, Query
-from core.tiling import TILE_BANDS, band_tolerance_m, geometry_column
+from core.store.sql import Binds, Dialects, Query
+from core.tiling import (
+    TILE_BANDS,
+    WORLD_HALF,
+    band_tolerance_m,
+    geometry_column,
+    grid_checked_zooms,
+    grid_units_per_metre,
+)
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,42 @@ def band_geometry(level: str, band: int) -> str:
     return f"ST_Multi(ST_SimplifyPreserveTopology(a.{source}, {tolerance!r}))"
 
 
+def on_tile_grid(geom: str, scale: float, x_offset: str, y_offset: str) -> str:
+    """PostGIS SQL: ``geom`` (EPSG:3857) in MVT grid units as ``ST_AsMVTGeom`` makes it before it
+    clips and validates, with the same functions in the same order: scaled (y down), snapped to
+    whole units, vertices on straight lines dropped.
+
+    ``scale`` is units per metre; the offsets (SQL) put the grid's origin at a tile's top-left
+    corner, or at the world's for the whole zoom's grid (which every tile's shares).
+    """
+    scaled = f"ST_Affine({geom}, {scale!r}, 0, 0, {-scale!r}, {x_offset}, {y_offset})"
+    return f"ST_Simplify(ST_SnapToGrid({scaled}, 1), 0)"
+
+
+def grid_valid(geom: str, band: int) -> str:
+    """PostGIS SQL: does ``geom`` stay a valid, non-empty geometry once snapped to the tile grid
+    of each zoom the band is checked at? Tiles then draw it without ``ST_AsMVTGeom``'s clipping
+    and validation where it lies inside the tile (``core.store.tiles_postgis``). The grid of a
+    zoom is the same in every tile (tile corners are whole units), so one check per zoom holds
+    for every tile of it."""
+    zooms = grid_checked_zooms(band)
+    if not zooms:
+        return "NULL"
+    snapped = []
+    for z in zooms:
+        k = grid_units_per_metre(z)
+        snapped.append(f"({on_tile_grid(geom, k, repr(WORLD_HALF * k), repr(WORLD_HALF * k))})")
+    return (
+        "(SELECT bool_and((ST_IsValidDetail(g)).valid AND NOT ST_IsEmpty(g)) "
+        f"FROM (VALUES {', '.join(snapped)}) AS v(g))"
+    )
+
+
 # An output area of an older vintage that the Census 2021 does not know (its code changed in 2021):
 # no class, never one, but this name so the map can draw it in a style of its own.
 BOUNDARY_CHANGED = "no 2021 data: boundary changed"
 CENSUS_HOUSEHOLDS = "ts0410001"
 
-CLEAR_TILE_AREAS = "DELETE FROM tile_area"
 AREA_LEVELS = "SELECT DISTINCT level FROM area"
 COUNT_TILE_AREAS = "SELECT count(*) AS n FROM tile_area"
 
@@ -68,19 +105,27 @@ def insert_tile_areas(level: str, band: int, classification_id: str, tier: str) 
             AND EXISTS (SELECT 1 FROM census_value c WHERE c.variable = {var}::text)
             AND NOT EXISTS (SELECT 1 FROM census_value c WHERE c.variable = {var}::text AND c.area_code = a.code)
             THEN {b(BOUNDARY_CHANGED)}::text ELSE pc.name END"""
-    return b.query(f"""
-INSERT INTO tile_area (level, code, max_zoom, name, classification_id, tier, households, class_households,
-                       class_code, class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom)
-SELECT a.level, a.code, {band}, a.name, p.classification_id, p.tier, p.households, p.class_households,
-       p.class_code, {class_name}, pc.colour, p.share, p.margin, p.mixed, a.minx, a.miny, a.maxx, a.maxy,
-       {band_geometry(level, band)}
+    select = f"""
+SELECT a.level, a.code, {band} AS max_zoom, a.name, p.classification_id, p.tier, p.households,
+       p.class_households, p.class_code, {class_name} AS class_name, pc.colour, p.share, p.margin,
+       p.mixed, a.minx, a.miny, a.maxx, a.maxy, {band_geometry(level, band)} AS geom
 FROM area a
 LEFT JOIN predominant p ON p.classification_id = {b(classification_id)} AND p.level = a.level
      AND p.code = a.code AND p.tier = {b(tier)}
 LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.code = p.class_code
 WHERE a.level = {b(level)} AND a.geom_3857 IS NOT NULL
 ORDER BY a.minx, a.miny
-""")
+OFFSET 0"""  # computed once: the checks below read the band's geometry, never recompute it
+    columns = (
+        "level, code, max_zoom, name, classification_id, tier, households, class_households, class_code, "
+        "class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom, grid_valid"
+    )
+    return b.query(
+        Dialects(
+            postgis=f"INSERT INTO tile_area ({columns})\nSELECT t.*, {grid_valid('t.geom', band)} FROM ({select}) t",
+            duckdb=f"INSERT INTO tile_area ({columns})\nSELECT t.*, NULL FROM ({select}) t",
+        )
+    )
 
 
 # ``tile_area`` records the data version it was written at: tiles use it only while that is current.

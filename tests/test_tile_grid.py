@@ -1,0 +1,86 @@
+"""PostGIS tiles skip ``ST_AsMVTGeom`` for serving rows that lie whole inside the tile and stay
+valid on its grid (``tile_area.grid_valid``): the shortcut must draw what ``ST_AsMVTGeom`` draws."""
+
+from __future__ import annotations
+
+import mapbox_vector_tile
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from shapely.geometry import shape
+
+from core.store.queries.tiles import grid_valid
+from core.store.sql import Binds
+from core.store.tile_source import TileQuery
+from core.store.tiles_postgis import serving_tile
+from core.tiling import band_for_zoom, lonlat_to_tile
+
+pytestmark = pytest.mark.hermetic
+
+TRAFFORD_POINT = (-2.40, 53.40)
+
+
+@pytest.fixture(scope="module")
+def client(synthetic_client: TestClient, synthetic_settings) -> TestClient:
+    if synthetic_settings.backend != "postgis":
+        pytest.skip("the grid shortcut is PostGIS's (the embedded store draws with its own ST_AsMVT)")
+    return synthetic_client
+
+
+def draw(client: TestClient, query: TileQuery, grid_shortcut: bool) -> dict[int, dict]:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    statement = serving_tile(query, query.max_features, grid_shortcut=grid_shortcut)
+    row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
+    tile = mapbox_vector_tile.decode(bytes(row["tile"]), default_options={"y_coord_down": True})
+    return {f["id"]: f for f in tile[query.layer]["features"]}
+
+
+@pytest.mark.parametrize("z", [14, 13, 12, 11, 10])
+def test_the_shortcut_draws_what_st_asmvtgeom_draws(client: TestClient, z: int) -> None:
+    x, y = lonlat_to_tile(*TRAFFORD_POINT, z)
+    query = TileQuery(layer="oa", level="oa", z=z, x=x, y=y, serving_band=band_for_zoom(z))
+    short, full = draw(client, query, True), draw(client, query, False)
+    assert short and short.keys() == full.keys()
+    for fid, feature in short.items():
+        assert feature["properties"] == full[fid]["properties"]
+        ours, theirs = shape(feature["geometry"]), shape(full[fid]["geometry"])
+        assert ours.is_valid, feature["properties"]["code"]
+        # ST_AsMVTGeom's clipper may also drop a sub-unit spike; nothing moves by more than a unit
+        assert shapely.hausdorff_distance(ours, theirs) <= 1.0, feature["properties"]["code"]
+        assert abs(ours.area - theirs.area) <= max(0.01 * theirs.area, 16), feature["properties"]["code"]
+
+
+def test_the_shortcut_is_taken(client: TestClient) -> None:
+    """Most output areas of a z12 tile lie whole inside it and were checked valid on its grid."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    x, y = lonlat_to_tile(*TRAFFORD_POINT, 12)
+    b = Binds()
+    statement = b.query(
+        f"""
+WITH env AS (SELECT ST_TileEnvelope({b(12)}::integer, {b(x)}::integer, {b(y)}::integer) AS box)
+SELECT count(*) FILTER (WHERE a.grid_valid AND a.geom @ env.box) AS shortcut, count(*) AS drawn,
+       count(*) FILTER (WHERE a.grid_valid IS NULL) AS unchecked
+FROM tile_area a, env WHERE a.level = 'oa' AND a.max_zoom = 12 AND a.geom && env.box"""
+    )
+    row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
+    assert row["unchecked"] == 0
+    assert row["shortcut"] > row["drawn"] / 2
+
+
+def test_a_geometry_that_collapses_on_the_grid_is_not_checked_valid(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    # 5 m wide: under a grid unit at zoom 9 (19 m) and 10 (9.5 m), so snapping flattens it
+    thin = "POLYGON((-267000 7060000, -266995 7060000, -266995 7061000, -267000 7061000, -267000 7060000))"
+    wide = "POLYGON((-267000 7060000, -266000 7060000, -266000 7061000, -267000 7061000, -267000 7060000))"
+    b = Binds()
+    statement = b.query(
+        f"SELECT {grid_valid('g', 10)} AS at_10, {grid_valid('g', 14)} AS at_14, {grid_valid('g', 99)} AS at_99 "
+        f"FROM (SELECT ST_GeomFromText({b(thin)}, 3857) AS g) s"
+    )
+    row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
+    assert row["at_10"] is False and row["at_14"] is True and row["at_99"] is None
+    b = Binds()
+    statement = b.query(
+        f"SELECT {grid_valid('g', 10)} AS at_10 FROM (SELECT ST_GeomFromText({b(wide)}, 3857) AS g) s"
+    )
+    assert client.portal.call(store.fetchrow, statement)["at_10"] is True  # type: ignore[union-attr]

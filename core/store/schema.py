@@ -292,6 +292,7 @@ tile_area = Table(
     # below (queries.tiles.grid_valid), so tiles inside which it lies skip ST_AsMVTGeom. NULL:
     # not checked (the embedded store, the full-detail band).
     Column("grid_valid", Boolean),
+    Column("fid", Integer, nullable=False),  # the feature id (core.store.tile_fields), worked out once
     PrimaryKeyConstraint("level", "max_zoom", "code"),
 )
 # One spatial index per level and band: a low-zoom NUTS tile must not wade through the

@@ -80,7 +80,7 @@ def serving_tile(q: TileQuery, keep: int) -> Query:
     """A tile drawn from ``tile_area``: the band's rows, the class inline."""
     b = Binds()
     envelope = _envelope(b, q)
-    properties = f"""{feature_id_sql("a.code")} AS {FEATURE_ID}, a.code, COALESCE(a.name, a.code) AS name,
+    properties = f"""a.fid AS {FEATURE_ID}, a.code, COALESCE(a.name, a.code) AS name,
          a.level, {count_columns(q.level, "a.households", "a.class_households")}, a.class_code, a.class_name,
          a.colour, a.share, a.margin, a.mixed"""
     demand = ""

@@ -18,10 +18,10 @@ from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
 from core.tiling import BUFFER, EXTENT, geometry_column, grid_checked_zooms, grid_units_per_metre
 
 
-def _columns(q: TileQuery, class_name: str, colour: str) -> str:
+def _columns(q: TileQuery, class_name: str, colour: str, fid: str) -> str:
     """A feature's id and properties from the candidate row ``s`` (names from ``pc`` or inline)."""
     return (
-        f"{feature_id_sql('s.code')} AS {FEATURE_ID}, s.code, COALESCE(s.name, s.code) AS name, s.level, "
+        f"{fid} AS {FEATURE_ID}, s.code, COALESCE(s.name, s.code) AS name, s.level, "
         f"{count_columns(q.level, 's.households', 's.class_households')}, s.class_code, "
         f"{class_name} AS class_name, {colour} AS colour, s.share, s.margin, s.mixed"
     )
@@ -100,7 +100,7 @@ def area_tile(q: TileQuery, keep: int) -> Query:
 {env}
 SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') AS tile, count(t.geom) AS features, count(*) AS candidates
 FROM (
-  SELECT {_columns(q, "pc.name", "pc.colour")}{extra},
+  SELECT {_columns(q, "pc.name", "pc.colour", feature_id_sql("s.code"))}{extra},
          ST_AsMVTGeom(s.g, env.box, {EXTENT}, {BUFFER}, true) AS geom
   FROM (
     SELECT a.code, a.name, a.level, a.{column} AS g, p.classification_id, p.households,
@@ -135,7 +135,7 @@ def serving_tile(q: TileQuery, keep: int, *, grid_shortcut: bool = True) -> Quer
 {env}
 SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') AS tile, count(t.geom) AS features, count(*) AS candidates
 FROM (
-  SELECT {_columns(q, "s.class_name", "s.colour")}{extra},
+  SELECT {_columns(q, "s.class_name", "s.colour", "s.fid")}{extra},
          {_drawn_geometry(b, q, grid_shortcut)} AS geom
   FROM (
     SELECT a.*

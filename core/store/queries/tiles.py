@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from core.levels import BY_NAME
 from core.store.sql import Binds, Dialects, Query
+from core.store.tile_fields import feature_id_sql
 from core.tiling import (
     TILE_BANDS,
     WORLD_HALF,
@@ -108,7 +109,8 @@ def insert_tile_areas(level: str, band: int, classification_id: str, tier: str) 
     select = f"""
 SELECT a.level, a.code, {band} AS max_zoom, a.name, p.classification_id, p.tier, p.households,
        p.class_households, p.class_code, {class_name} AS class_name, pc.colour, p.share, p.margin,
-       p.mixed, a.minx, a.miny, a.maxx, a.maxy, {band_geometry(level, band)} AS geom
+       p.mixed, a.minx, a.miny, a.maxx, a.maxy, {band_geometry(level, band)} AS geom,
+       {feature_id_sql("a.code")} AS fid
 FROM area a
 LEFT JOIN predominant p ON p.classification_id = {b(classification_id)} AND p.level = a.level
      AND p.code = a.code AND p.tier = {b(tier)}
@@ -118,7 +120,7 @@ ORDER BY a.minx, a.miny
 OFFSET 0"""  # computed once: the checks below read the band's geometry, never recompute it
     columns = (
         "level, code, max_zoom, name, classification_id, tier, households, class_households, class_code, "
-        "class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom, grid_valid"
+        "class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom, fid, grid_valid"
     )
     return b.query(
         Dialects(

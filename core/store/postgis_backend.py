@@ -214,6 +214,13 @@ def read_meta(url: str, keys: list[str]) -> dict[str, str | None]:
     return {k: found.get(k) for k in keys}
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is. asyncpg's default reset sends ``RESET ALL``,
+    ``CLOSE ALL``, ``UNLISTEN *`` and an advisory unlock on every release: a second round trip
+    per tile. Our sessions change none of that (settings are startup parameters; no cursor,
+    listener or advisory lock is used), and asyncpg still rolls back a transaction left open."""
+
+
 class PgReader(Reader):
     """PostGIS for the server: reads and units of work on one asyncpg pool.
 
@@ -255,6 +262,7 @@ class PgReader(Reader):
                     "application_name": "citizen-insight",
                     "jit": "off",
                 },
+                reset=_keep_session,
             )
         except pg_errors.BACKEND_ERRORS as exc:
             error = pg_errors.translate(exc, acquiring=True)

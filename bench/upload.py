@@ -135,7 +135,17 @@ def serve_and_upload(settings: Settings, council: str, token: str, path: Path) -
         if answer.status_code != 201:
             raise SystemExit(f"upload answered {answer.status_code}: {answer.text[:500]}")
         result = answer.json()
+        start = time.perf_counter()  # and deleting it again: every aggregate cell of the upload
+        gone = httpx.delete(
+            f"{base}/api/councils/{council}/uploads/{result['upload_id']}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=300,
+        )
+        delete_seconds = time.perf_counter() - start
+        if gone.status_code != 204:
+            raise SystemExit(f"deleting the upload answered {gone.status_code}: {gone.text[:500]}")
         return {
+            "delete_seconds": delete_seconds,
             "seconds": seconds,
             "rows": result["rows_read"],
             "matched": result["rows_matched"],
@@ -174,6 +184,7 @@ def run(backend: str, args: argparse.Namespace, tmp: Path, data_dir: Path) -> No
         f"rows/s, {size / 1e6 / figures['seconds']:.1f} MB/s); {figures['matched']:,.0f} of "
         f"{figures['rows']:,.0f} rows matched; {figures['cells']:,.0f} aggregate cells stored"
     )
+    print(f"{backend}: deleting the upload (its {figures['cells']:,.0f} cells) {figures['delete_seconds']:.2f} s")
     growth = figures["rss_peak_mb"] - figures["rss_before_mb"]
     print(
         f"{backend}: server RSS {figures['rss_before_mb']:.0f} MB before, {figures['rss_peak_mb']:.0f} MB at "

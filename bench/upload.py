@@ -184,7 +184,9 @@ def run(backend: str, args: argparse.Namespace, tmp: Path, data_dir: Path) -> No
         f"rows/s, {size / 1e6 / figures['seconds']:.1f} MB/s); {figures['matched']:,.0f} of "
         f"{figures['rows']:,.0f} rows matched; {figures['cells']:,.0f} aggregate cells stored"
     )
-    print(f"{backend}: deleting the upload (its {figures['cells']:,.0f} cells) {figures['delete_seconds']:.2f} s")
+    print(
+        f"{backend}: deleting the upload (its {figures['cells']:,.0f} cells) {figures['delete_seconds']:.2f} s"
+    )
     growth = figures["rss_peak_mb"] - figures["rss_before_mb"]
     print(
         f"{backend}: server RSS {figures['rss_before_mb']:.0f} MB before, {figures['rss_peak_mb']:.0f} MB at "

@@ -48,10 +48,10 @@ def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool) -> str:
     dense tile that is half the statement's time. A row checked at build time to stay valid on
     this zoom's grid (``grid_valid``) and lying whole inside the tile and its buffer needs no
     clipping or repair: it goes through the same steps before them
-    (:func:`~core.store.queries.tiles.on_tile_grid`) and is oriented as MVT wants (exterior
-    rings clockwise on screen), which gives the same rings (``tests/test_tile_grid.py``
-    compares the two). Everything else,
-    and every zoom the build did not check, goes through ``ST_AsMVTGeom``.
+    (:func:`~core.store.queries.tiles.on_tile_grid`), and the build stored its rings so that
+    they come out oriented as MVT wants (exterior rings clockwise on screen). That gives the
+    same rings (``tests/test_tile_grid.py`` compares the two). Everything else, and every zoom
+    the build did not check, goes through ``ST_AsMVTGeom``.
     """
     drawn = f"ST_AsMVTGeom(s.geom, env.box, {EXTENT}, {BUFFER}, true)"
     if not grid_shortcut or q.serving_band is None or q.z not in grid_checked_zooms(q.serving_band):
@@ -61,7 +61,7 @@ def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool) -> str:
     on_grid = on_tile_grid(
         "s.geom", grid_units_per_metre(q.z), f"{b(x_offset)}::float8", f"{b(y_offset)}::float8"
     )
-    return f"CASE WHEN s.grid_valid AND s.geom @ env.near THEN ST_ForcePolygonCCW({on_grid}) ELSE {drawn} END"
+    return f"CASE WHEN s.grid_valid AND s.geom @ env.near THEN {on_grid} ELSE {drawn} END"
 
 
 def _demand(b: Binds, q: TileQuery) -> tuple[str, str]:

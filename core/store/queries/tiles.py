@@ -118,13 +118,18 @@ LEFT JOIN profile_class pc ON pc.classification_id = p.classification_id AND pc.
 WHERE a.level = {b(level)} AND a.geom_3857 IS NOT NULL
 ORDER BY a.minx, a.miny
 OFFSET 0"""  # computed once: the checks below read the band's geometry, never recompute it
-    columns = (
-        "level, code, max_zoom, name, classification_id, tier, households, class_households, class_code, "
-        "class_name, colour, share, margin, mixed, minx, miny, maxx, maxy, geom, fid, grid_valid"
-    )
+    names = [
+        *("level", "code", "max_zoom", "name", "classification_id", "tier", "households", "class_households"),
+        *("class_code", "class_name", "colour", "share", "margin", "mixed", "minx", "miny", "maxx", "maxy"),
+        *("geom", "fid"),
+    ]
+    columns = ", ".join([*names, "grid_valid"])
+    # On PostGIS exterior rings are stored clockwise in EPSG:3857 (y up): anticlockwise once y
+    # points down, as MVT wants, so a tile drawing a row by the grid shortcut need not orient it.
+    oriented = ", ".join("ST_ForcePolygonCW(t.geom)" if n == "geom" else f"t.{n}" for n in names)
     return b.query(
         Dialects(
-            postgis=f"INSERT INTO tile_area ({columns})\nSELECT t.*, {grid_valid('t.geom', band)} FROM ({select}) t",
+            postgis=f"INSERT INTO tile_area ({columns})\nSELECT {oriented}, {grid_valid('t.geom', band)} FROM ({select}) t",
             duckdb=f"INSERT INTO tile_area ({columns})\nSELECT t.*, NULL FROM ({select}) t",
         )
     )

@@ -13,7 +13,6 @@ from app import benchmarks
 from app.council_data import CouncilRef
 from app.councils import CouncilDep
 from app.deps import CatalogueDep, SettingsDep, StoreDep
-from app.routers.council_channels import CSV_OR_JSON
 from app.routers.council_profiles import (
     ClassificationQuery,
     FormatQuery,
@@ -22,6 +21,7 @@ from app.routers.council_profiles import (
     _classification,
     _csv,
 )
+from app.routers.councils import CSV_OR_JSON
 from app.tabular import to_csv
 
 router = APIRouter(prefix="/api/councils", tags=["council workspace"])

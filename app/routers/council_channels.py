@@ -23,13 +23,10 @@ from app.routers.council_profiles import (
     _classification,
     _csv,
 )
-from app.routers.councils import AUTH_ERRORS
+from app.routers.councils import CSV_OR_JSON
 from app.tabular import SUPPRESSED, to_csv
 
 router = APIRouter(prefix="/api/councils", tags=["council workspace"])
-CSV_OR_JSON: dict[int | str, dict[str, Any]] = AUTH_ERRORS | {
-    200: {"content": {"application/json": {}, "text/csv": {}}}
-}
 DateQuery = Annotated[dt.date, Query(description="A date (YYYY-MM-DD); months count whole")]
 
 

@@ -23,14 +23,11 @@ from app.routers.council_profiles import (
     _classification,
     _csv,
 )
-from app.routers.councils import AUTH_ERRORS
+from app.routers.councils import AUTH_ERRORS, CSV_OR_JSON
 from app.tabular import to_csv
 from records import costs as records_costs
 
 router = APIRouter(prefix="/api/councils", tags=["council workspace"])
-CSV_OR_JSON: dict[int | str, dict[str, Any]] = AUTH_ERRORS | {
-    200: {"content": {"application/json": {}, "text/csv": {}}}
-}
 MAX_ITEMS = 50
 
 

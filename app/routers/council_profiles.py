@@ -17,7 +17,7 @@ from app.catalogue import Catalogue
 from app.council_data import CouncilRef, source_doc
 from app.councils import PRIVATE, CouncilDep
 from app.deps import CatalogueDep, SettingsDep, StoreDep
-from app.routers.councils import AUTH_ERRORS
+from app.routers.councils import AUTH_ERRORS, CSV_OR_JSON
 from app.routers.tiles import MVT_MEDIA_TYPE
 from app.tabular import SUPPRESSED, to_csv
 from core.errors import BadRequest
@@ -120,7 +120,7 @@ PROFILE_HIDDEN = [
 
 @router.get(
     "/{council_id}/profile",
-    responses=AUTH_ERRORS | {200: {"content": {"application/json": {}, "text/csv": {}}}},
+    responses=CSV_OR_JSON,
     summary="Customer profile: customers against base households per class, with index, interval and z",
 )
 async def get_profile(
@@ -203,7 +203,7 @@ async def _takeup(
 
 @router.get(
     "/{council_id}/takeup",
-    responses=AUTH_ERRORS | {200: {"content": {"application/json": {}, "text/csv": {}}}},
+    responses=CSV_OR_JSON,
     summary="Take-up per area: observed against expected from the area's households by class",
 )
 async def get_takeup(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -18,6 +18,10 @@ router = APIRouter(prefix="/api/councils", tags=["council workspace"])
 AUTH_ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "No token, or an unknown, malformed or revoked one"},
     403: {"description": "A valid token of another council"},
+}
+# a council answer that is JSON, or CSV with ``format=csv``
+CSV_OR_JSON: dict[int | str, dict[str, Any]] = AUTH_ERRORS | {
+    200: {"content": {"application/json": {}, "text/csv": {}}}
 }
 
 

@@ -36,7 +36,9 @@ from app.routers import tiles as tile_routes
 from core.settings import Settings, get_settings
 from core.store import Reader, open_reader
 
-ROUTERS = [levels.router, areas.router, catalogue.router, data.router, web.router]
+# The tile route first: routes are matched in order, and it is the one most requests go to.
+ROUTERS = [tile_routes.tile_router]
+ROUTERS += [levels.router, areas.router, catalogue.router, data.router, web.router]
 ROUTERS += [tile_routes.router, ogc.router, export.router, councils.router, uploads.router]
 ROUTERS += [council_profiles.router]
 ROUTERS += [

@@ -156,6 +156,98 @@ def test_bad_tile_requests_are_a_clear_4xx(client, path: str, status: int, messa
     assert message in response.text
 
 
+SAME_EITHER_WAY = [
+    "/tiles/ward/{z}/{x}/{y}.mvt",
+    "/tiles/ward/{z}/{x}/{y}.mvt?service=279",
+    "/tiles/ward/{z}/{x}/{y}.mvt?service=279&tier=supergroup&ignored=1",
+    "/tiles/ward/{z}/{x}/{y}.mvt?channel=assisted",
+    "/tiles/auto/{z}/{x}/{y}.mvt?tier=",
+    "/tiles/ward/{z}/{x}/{y}.mvt?service=999",
+    "/tiles/ward/{z}/{x}/{y}.mvt?tier=nope",
+    "/tiles/ward/{z}/{x}/{y}.mvt?classification=nope",
+    "/tiles/nope/{z}/{x}/{y}.mvt",
+    "/tiles/ward/17/0/0.mvt",
+    "/tiles/ward/2/4/0.mvt",
+    "/tiles/ward/8/0/0.mvt",
+]
+
+
+@pytest.mark.parametrize("template", SAME_EITHER_WAY)
+def test_the_tile_route_answers_alike_with_and_without_fastapis_parameter_parsing(
+    client, template: str, monkeypatch
+) -> None:
+    """Plain tile parameters skip FastAPI's parsing (``TileRoute``); dependency overrides send
+    every request through it. Both ways give the same answer, errors included."""
+    from app.deps import get_settings_dep
+    from app.routers import tiles
+
+    read: list[dict | None] = []
+    plain = tiles.plain_tile_parameters
+    monkeypatch.setattr(
+        tiles, "plain_tile_parameters", lambda request: read.append(plain(request)) or read[-1]
+    )
+    x, y = lonlat_to_tile(*GM_POINT, 10)
+    path = template.format(z=10, x=x, y=y)
+    answers = []
+    for overridden in (False, True):
+        if overridden:
+            client.app.dependency_overrides[get_settings_dep] = get_settings_dep
+        try:
+            answers.append(get_tile(client, path))
+        finally:
+            client.app.dependency_overrides.clear()
+    direct, general = answers
+    assert read and read[0] is not None, "the first request took the direct path"
+    assert direct.status_code == general.status_code
+    skip = {"x-request-id", "date", "content-length"}
+    assert {k: v for k, v in direct.headers.items() if k not in skip} == {
+        k: v for k, v in general.headers.items() if k not in skip
+    }
+    if direct.status_code < 400:
+        assert direct.content == general.content
+    else:  # problem details, each with its own request id
+        assert direct.text.replace(direct.headers["x-request-id"], "") == general.text.replace(
+            general.headers["x-request-id"], ""
+        )
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "plain"),
+    [
+        ({"layer": "ward", "z": "10", "x": "503", "y": "331"}, b"", True),
+        ({"layer": "ward", "z": "010", "x": "0", "y": "0"}, b"service=279&tier=x&channel=web", True),
+        ({"layer": "ward", "z": "31", "x": "0", "y": "0"}, b"", False),
+        ({"layer": "ward", "z": "-1", "x": "0", "y": "0"}, b"", False),
+        ({"layer": "ward", "z": "1e3", "x": "0", "y": "0"}, b"", False),
+        ({"layer": "ward", "z": "\u0661", "x": "0", "y": "0"}, b"", False),  # an Arabic-Indic one
+        ({"layer": "w" * 17, "z": "1", "x": "0", "y": "0"}, b"", False),
+        ({"layer": "ward", "z": "1", "x": "0", "y": "0"}, b"service=abc", False),
+        ({"layer": "ward", "z": "1", "x": "0", "y": "0"}, b"service=", False),
+        ({"layer": "ward", "z": "1", "x": "0", "y": "0"}, b"service=1000001", False),
+        ({"layer": "ward", "z": "1", "x": "0", "y": "0"}, b"tier=" + b"t" * 33, False),
+        ({"layer": "ward", "z": "1", "x": "0", "y": "0"}, b"classification=%C3%A9", False),
+        ({"layer": "ward", "z": "1", "x": "0", "y": "0"}, b"channel=fax", False),
+    ],
+)
+def test_plain_tile_parameters_are_only_the_plainly_valid(path: dict, query: bytes, plain: bool) -> None:
+    from starlette.requests import Request
+
+    from app.routers.tiles import plain_tile_parameters
+
+    found = plain_tile_parameters(Request({"type": "http", "path_params": path, "query_string": query}))
+    assert (found is not None) == plain
+    if plain and query:
+        assert found == {
+            "layer": "ward",
+            "z": 10,
+            "x": 0,
+            "y": 0,
+            "service": 279,
+            "tier": "x",
+            "channel": "web",
+        }
+
+
 def test_tilejson_bounds_are_the_generated_wards(client, synthetic: World) -> None:
     doc = client.get("/tiles/ward.json?service=279").json()
     assert doc["tilejson"] == "3.0.0"

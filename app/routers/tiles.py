@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
-from app.deps import CatalogueDep, SettingsDep, StoreDep, TileCatalogueDep, TileServiceDep, public_root
+from app.deps import (
+    CatalogueDep,
+    SettingsDep,
+    StoreDep,
+    TileCatalogueDep,
+    TileServiceDep,
+    get_tile_catalogue,
+    get_tile_service,
+    public_root,
+)
 from app.tiles.attribution import CHANNEL_MODELLED, MODELLED, OBSERVED, attribution_for
 from app.tiles.cache import Tile
 from app.tiles.layers import EUROPE_EXTENT, counts_description, layer_fields
@@ -29,19 +40,31 @@ router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
-LayerPath = Annotated[str, Path(max_length=16, description="nuts0..nuts3, lad, ward, lsoa, oa or auto")]
-ServiceQuery = Annotated[
-    int | None, Query(ge=0, le=1_000_000, description="LGSL code: adds demand_index, band")
+# The bounds of the tile parameters, declared once: FastAPI checks them (and documents them), and
+# so does the tile route's direct path (:class:`TileRoute`).
+MAX_LAYER_NAME, MAX_PATH_ZOOM, MAX_SERVICE = 16, 30, 1_000_000
+MAX_CLASSIFICATION, MAX_TIER = 64, 32
+Channel = Literal["assisted", "web", "telephone", "face-to-face"]
+
+LayerPath = Annotated[
+    str, Path(max_length=MAX_LAYER_NAME, description="nuts0..nuts3, lad, ward, lsoa, oa or auto")
 ]
-ClassificationQuery = Annotated[str | None, Query(max_length=64, description="Classification id")]
+ServiceQuery = Annotated[
+    int | None, Query(ge=0, le=MAX_SERVICE, description="LGSL code: adds demand_index, band")
+]
+ClassificationQuery = Annotated[
+    str | None, Query(max_length=MAX_CLASSIFICATION, description="Classification id")
+]
 ChannelQuery = Annotated[
-    Literal["assisted", "web", "telephone", "face-to-face"] | None,
+    Channel | None,
     Query(
         description="Adds the modelled channel suitability (UK areas): assisted_index, web_share, "
         "telephone_share, face_to_face_share; the value names the channel a map colours by"
     ),
 ]
-TierQuery = Annotated[str | None, Query(max_length=32, description="Class tier (default: the coarsest)")]
+TierQuery = Annotated[
+    str | None, Query(max_length=MAX_TIER, description="Class tier (default: the coarsest)")
+]
 
 
 def _tile_response(request: Request, tile: Tile, cache_control: str) -> Response:
@@ -68,7 +91,76 @@ def _tile_response(request: Request, tile: Tile, cache_control: str) -> Response
     return Response(tile.body, headers=headers, media_type=MVT_MEDIA_TYPE)
 
 
-@router.get(
+def _whole(text: str, most: int) -> int | None:
+    """``text`` as a whole number from 0 to ``most`` when it is plain ASCII digits, else None."""
+    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= most else None
+
+
+_TEXT_LIMITS = {"classification": MAX_CLASSIFICATION, "tier": MAX_TIER}
+_CHANNELS = frozenset(get_args(Channel))
+
+
+def plain_tile_parameters(request: Request) -> dict[str, Any] | None:
+    """The tile route's parameters read directly, when every one is plainly within its declared
+    bounds (whole numbers in range, short names, a known channel), else ``None``: FastAPI then
+    parses them itself and answers what is wrong. Unknown query parameters are ignored, as
+    FastAPI ignores them, and the last of repeated ones counts."""
+    path = request.path_params
+    layer, z = path["layer"], _whole(path["z"], MAX_PATH_ZOOM)
+    x, y = _whole(path["x"], 2**31), _whole(path["y"], 2**31)
+    if z is None or x is None or y is None or len(layer) > MAX_LAYER_NAME:
+        return None
+    found: dict[str, Any] = {"layer": layer, "z": z, "x": x, "y": y}
+    query = request.scope["query_string"]
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else ():
+        if name == "service":
+            found["service"] = _whole(value, MAX_SERVICE)
+            if found["service"] is None:
+                return None
+        elif name in _TEXT_LIMITS:
+            if len(value) > _TEXT_LIMITS[name] or not value.isascii():
+                return None
+            found[name] = value
+        elif name == "channel":
+            if value not in _CHANNELS:
+                return None
+            found[name] = value
+    return found
+
+
+class TileRoute(APIRoute):
+    """The tile route, answered without FastAPI's parameter machinery when its parameters are
+    plain (:func:`plain_tile_parameters`).
+
+    Parsing and validating eight parameters and two dependencies took half of a cached tile's
+    Python time (about 130 of 265 µs in-process). The direct path calls the same endpoint with
+    the same dependencies; anything unusual (a bound crossed, a non-ASCII name, dependency
+    overrides) goes through FastAPI, so every error answer stays FastAPI's own.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        general = super().get_route_handler()
+        endpoint = self.endpoint
+
+        async def handler(request: Request) -> Response:
+            found = plain_tile_parameters(request)
+            if found is None or request.app.dependency_overrides:
+                return await general(request)
+            cat = await get_tile_catalogue(request)
+            tiles = await get_tile_service(request)
+            response: Response = await endpoint(request, cat=cat, tiles=tiles, **found)
+            return response
+
+        return handler
+
+
+tile_router = APIRouter(prefix="/tiles", tags=["tiles"], route_class=TileRoute)
+
+
+@tile_router.get(
     "/{layer}/{z}/{x}/{y}.mvt",
     summary="A vector tile (MVT) of one layer",
     response_class=Response,
@@ -83,7 +175,7 @@ def _tile_response(request: Request, tile: Tile, cache_control: str) -> Response
 async def get_tile(
     request: Request,
     layer: LayerPath,
-    z: Annotated[int, Path(ge=0, le=30)],
+    z: Annotated[int, Path(ge=0, le=MAX_PATH_ZOOM)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
     cat: TileCatalogueDep,

@@ -6,66 +6,120 @@ has given up. This middleware watches the connection alongside the request; when
 disconnects before the response is complete it cancels the request, which cancels the
 statement in flight (asyncpg sends PostgreSQL a cancel request; the embedded store
 interrupts its DuckDB cursor, :mod:`core.store.duckdb_exec`).
+
+Watching costs a task per request, and most answers (a cached tile takes a tenth of a
+millisecond) are sent long before a client could give up: a task and a task group for every
+request were more than half of a cached tile's Python time. So watching starts only once a
+request has run for :data:`WATCH_AFTER_S`.
 """
 
 from __future__ import annotations
 
-import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+import asyncio
+from collections import deque
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+WATCH_AFTER_S = 0.05
+DISCONNECT: Message = {"type": "http.disconnect"}
 
 
 class CancelOnDisconnect:
-    """ASGI middleware: the request's task is cancelled when its client disconnects early."""
+    """ASGI middleware: the request's task is cancelled when its client disconnects early.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Parameters
+    ----------
+    app
+        The wrapped application.
+    watch_after_s
+        How long a request runs before its connection is watched.
+    """
+
+    def __init__(self, app: ASGIApp, watch_after_s: float = WATCH_AFTER_S) -> None:
         self.app = app
+        self.watch_after_s = watch_after_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # not ``create_memory_object_stream[Message](...)``: calling a subscripted generic costs
-        # more than the stream itself (5 % of a cold tile's Python time)
-        streams: tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]]
-        streams = anyio.create_memory_object_stream(max_buffer_size=16)
-        sender, inbox = streams
-        complete = False
-        error: Exception | None = None
+        watch = _Watch(receive)
+        timer = asyncio.get_running_loop().call_later(self.watch_after_s, watch.start)
 
         async def send_tracking(message: Message) -> None:
-            nonlocal complete
             if message["type"] == "http.response.body" and not message.get("more_body", False):
-                complete = True
+                watch.complete = True
             await send(message)
 
-        async with anyio.create_task_group() as tg:
-
-            async def watch() -> None:
-                async with sender:
-                    while True:
-                        message = await receive()
-                        await sender.send(message)
-                        if message["type"] == "http.disconnect":
-                            if not complete:
-                                tg.cancel_scope.cancel()
-                            return
-
-            tg.start_soon(watch)
-            try:
-                await self.app(scope, _receive_from(inbox), send_tracking)
-            except Exception as exc:  # raised as itself below, not inside an exception group
-                error = exc
-            tg.cancel_scope.cancel()  # answered: stop watching
-        if error is not None:
-            raise error
-
-
-def _receive_from(inbox: MemoryObjectReceiveStream[Message]) -> Receive:
-    async def receive_() -> Message:
         try:
-            return await inbox.receive()
-        except anyio.EndOfStream:
-            return {"type": "http.disconnect"}
+            await self.app(scope, watch.receive, send_tracking)
+        except asyncio.CancelledError:
+            if not watch.cancelled or watch.task.uncancel() > 0:
+                raise  # cancelled by someone else too (the server shutting down)
+            # the client went away before the answer was complete: nobody to answer
+        else:
+            if watch.cancelled:  # the app swallowed our cancellation: do not leave it counted
+                watch.task.uncancel()
+        finally:
+            timer.cancel()
+            watch.stop()
 
-    return receive_
+
+class _Watch:
+    """One request's connection: read for the app until watching starts, then by a watcher
+    task that hands the app its messages (one reader at a time, every message once)."""
+
+    def __init__(self, receive: Receive) -> None:
+        task = asyncio.current_task()
+        assert task is not None, "a request runs in a task"
+        self.task = task
+        self._receive = receive
+        self.complete = False  # the whole answer has been sent
+        self.cancelled = False  # this watch cancelled the request
+        self._wanted = False  # watching is due (it waits while the app itself reads)
+        self._app_reading = False
+        self._watcher: asyncio.Task[None] | None = None
+        self._inbox: deque[Message] = deque()
+        self._arrived = asyncio.Event()
+        self._ended = False  # the watcher has passed on the disconnect and stopped
+
+    async def receive(self) -> Message:
+        """The app's ``receive``: the connection itself until watching starts, then the
+        watcher's messages (a disconnect once there are no more)."""
+        if self._watcher is None:
+            self._app_reading = True
+            try:
+                return await self._receive()
+            finally:
+                self._app_reading = False
+                if self._wanted:
+                    self.start()
+        while not self._inbox:
+            if self._ended:
+                return DISCONNECT
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self._inbox.popleft()
+
+    def start(self) -> None:
+        """Start watching (called by the timer), or as soon as the app stops reading."""
+        self._wanted = True
+        if self._watcher is None and not self._app_reading and not self.complete:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    def stop(self) -> None:
+        self._wanted = False
+        if self._watcher is not None:
+            self._watcher.cancel()
+
+    async def _watch(self) -> None:
+        while True:
+            message = await self._receive()
+            self._inbox.append(message)
+            self._arrived.set()
+            if message["type"] == "http.disconnect":
+                self._ended = True
+                if not self.complete:
+                    self.cancelled = True
+                    self.task.cancel()
+                return

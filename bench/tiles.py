@@ -1,4 +1,5 @@
-"""Tile benchmark: our server against TiPg on the same PostGIS, the same polygons, the same tiles.
+"""Tile benchmark: our server against TiPg and MapServer on the same PostGIS, the same polygons,
+the same tiles.
 
     python bench/tiles.py load --db postgresql://.../insight_bench   # generate and load (minutes)
     python bench/tiles.py run  --db postgresql://.../insight_bench   # measure and print the table
@@ -16,7 +17,9 @@ would publish.
 ``run`` starts the servers (ours with ``--workers`` processes, TiPg with each of
 ``--tipg-workers``; one ``SO_REUSEPORT`` socket per process, so TCP_NODELAY is kept), drives
 them with ``wrk`` over the same tile lists at z6, z10 and z14, cold (our tile cache off) and
-warm (cache on, after one pass), and prints tiles/s, p50, p99 and ours/TiPg.
+warm (cache on, after one pass), and prints tiles/s, p50, p99 and ours against each peer.
+With ``--mapserver-procs`` it also measures MapServer (Debian ``cgi-mapserver``, MVT output)
+as that many FastCGI processes behind ``lighttpd``, reading the same ``bench_oa`` table.
 Needs ``wrk`` (Debian package) and TiPg (``pip install tipg``). Loopback only, bounded runs.
 """
 
@@ -26,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 STATE = Path(os.environ.get("INSIGHT_BENCH_STATE", "/tmp/insight-bench"))
 ZOOMS = (6, 10, 14)
-OURS_PORT, TIPG_PORT = 8811, 8812
+OURS_PORT, TIPG_PORT, MAPSERVER_PORT = 8811, 8812, 8813
 
 # (lon, lat, weight, sigma km): population clusters
 CITIES = [
@@ -448,6 +452,104 @@ def start_server(app: str, port: int, env: dict[str, str], workers: int) -> list
     raise RuntimeError(f"server on port {port} did not start; see {STATE}/server-{port}.log")
 
 
+MAPFILE = """MAP
+  NAME "bench"
+  EXTENT -20037508.34 -20037508.34 20037508.34 20037508.34
+  SIZE 256 256
+  UNITS METERS
+  PROJECTION "init=epsg:3857" END
+  OUTPUTFORMAT
+    NAME "mvt"
+    DRIVER MVT
+    FORMATOPTION "EXTENT=4096"
+    FORMATOPTION "EDGE_BUFFER=64"
+  END
+  LAYER
+    NAME "oa"
+    TYPE POLYGON
+    STATUS ON
+    CONNECTIONTYPE POSTGIS
+    CONNECTION "{connection}"
+    DATA "geom FROM (SELECT id, code, name, class_code, households, geom FROM public.bench_oa) AS t USING UNIQUE id USING SRID=4326"
+    PROCESSING "CLOSE_CONNECTION=DEFER"
+    PROJECTION "init=epsg:4326" END
+    METADATA
+      "gml_include_items" "all"
+      "gml_types" "auto"
+    END
+    CLASS STYLE END END
+  END
+END
+"""
+MAPSERVER_CONFIG = """CONFIG
+  ENV
+    MS_MAP_PATTERN "^{state}/"
+  END
+  MAPS
+    "bench" "{state}/bench.map"
+  END
+END
+"""
+LIGHTTPD_CONF = """server.document-root = "{state}"
+server.bind = "127.0.0.1"
+server.port = {port}
+server.errorlog = "{state}/lighttpd-error.log"
+server.modules += ( "mod_fastcgi" )
+server.max-connections = 1024
+fastcgi.server = ( "/mapserv" => ((
+  "bin-path" => "{mapserv}",
+  "socket" => "{state}/mapserv.fcgi.sock",
+  "max-procs" => {procs},
+  "check-local" => "disable",
+  "bin-environment" => ( "MAPSERVER_CONFIG_FILE" => "{state}/mapserver.conf" )
+)))
+"""
+
+
+def start_mapserver(db: str, port: int, procs: int) -> list[subprocess.Popen]:
+    """MapServer as ``procs`` FastCGI processes behind one ``lighttpd`` (in the foreground, so
+    stopping it stops them), the same ``bench_oa`` table as TiPg's; needs the Debian packages
+    ``cgi-mapserver`` and ``lighttpd``."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    mapserv = Path("/usr/lib/cgi-bin/mapserv")
+    if not mapserv.exists() or not shutil.which("lighttpd"):
+        raise SystemExit("MapServer needs the Debian packages cgi-mapserver and lighttpd")
+    parts = conninfo_to_dict(db.replace("postgres://", "postgresql://"))
+    connection = " ".join(
+        f"{k}={parts[k]}" for k in ("host", "port", "dbname", "user", "password") if k in parts
+    )
+    state = STATE / "mapserver"
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "bench.map").write_text(MAPFILE.format(connection=connection))
+    (state / "mapserver.conf").write_text(MAPSERVER_CONFIG.format(state=state))
+    conf = state / "lighttpd.conf"
+    conf.write_text(LIGHTTPD_CONF.format(state=state, port=port, mapserv=mapserv, procs=procs))
+    with open(STATE / f"server-{port}.log", "a") as log_file:
+        proc = subprocess.Popen(
+            ["lighttpd", "-D", "-f", str(conf)], stdout=subprocess.DEVNULL, stderr=log_file
+        )
+    probe = f"http://127.0.0.1:{port}{MAPSERVER_TILE.format(z=0, x=0, y=0)}"
+    for _ in range(60):
+        try:
+            with urllib.request.urlopen(probe, timeout=60):
+                return [proc]
+        except OSError:
+            time.sleep(0.5)
+    stop_mapserver([proc])
+    raise RuntimeError(f"MapServer did not start; see {state}/lighttpd-error.log")
+
+
+def stop_mapserver(procs: list[subprocess.Popen]) -> None:
+    """Stop lighttpd and its FastCGI processes (lighttpd leaves them running when stopped)."""
+    for p in procs:
+        subprocess.run(["pkill", "-TERM", "-P", str(p.pid)], check=False)
+    stop(procs)
+
+
+MAPSERVER_TILE = "/mapserv?map=bench&mode=tile&tilemode=gmap&tile={x}+{y}+{z}&layers=oa&map.imagetype=mvt"
+
+
 def stop(procs: list[subprocess.Popen]) -> None:
     for p in procs:
         p.send_signal(signal.SIGTERM)
@@ -482,7 +584,13 @@ def wait_db_idle(db: str, limit_s: float = 180.0) -> float:
 
 
 def measure(
-    db: str, seconds: int, connections: int, workers: int, tipg_workers: list[int], seed: int
+    db: str,
+    seconds: int,
+    connections: int,
+    workers: int,
+    tipg_workers: list[int],
+    seed: int,
+    mapserver_procs: list[int] | None = None,
 ) -> list[dict]:
     lists = tile_lists(db, seed)
     for z, tiles in lists.items():
@@ -521,7 +629,7 @@ def measure(
         )
         rows.append(r)
 
-    for port in (OURS_PORT, TIPG_PORT):
+    for port in (OURS_PORT, TIPG_PORT, MAPSERVER_PORT):
         if not port_free(port):
             raise SystemExit(f"port {port} is in use")
     heavy = max(seconds, 15)  # z6 over raw OAs: seconds per tile, so a longer, narrower run
@@ -535,6 +643,17 @@ def measure(
             bench(label, TIPG_PORT, tipg, 6, heavy, 2, warmup=0)
         finally:
             stop(procs)
+        wait_db_idle(db)
+    # MapServer (no tile cache either): FastCGI processes behind lighttpd's one event loop
+    for n in mapserver_procs or []:
+        label = f"MapServer oa, {n} proc"
+        procs = start_mapserver(db, MAPSERVER_PORT, n)
+        try:
+            for z in (14, 10):
+                bench(label, MAPSERVER_PORT, MAPSERVER_TILE, z, seconds, connections)
+            bench(label, MAPSERVER_PORT, MAPSERVER_TILE, 6, heavy, 2, warmup=0)
+        finally:
+            stop_mapserver(procs)
         wait_db_idle(db)
     # ours, cold: the tile cache off, every request makes its tile in SQL
     procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_BYTES": "0"}, workers)
@@ -568,12 +687,13 @@ def measure(
 
 
 def table(rows: list[dict]) -> str:
-    """Markdown table; ours/TiPg against each TiPg configuration measured (by process count)."""
-    tipg: dict[str, dict[int, dict]] = {}
+    """Markdown table; ours against each peer configuration measured (server and process count)."""
+    peers: dict[str, dict[int, dict]] = {}
     for r in rows:
-        if r["server"].startswith("TiPg"):
-            tipg.setdefault(r["server"].split(", ")[1], {})[r["zoom"]] = r
-    heads = [f"ours/TiPg {k}" for k in tipg]
+        if not r["server"].startswith("ours"):
+            name, procs = r["server"].split(", ")
+            peers.setdefault(f"{name.split()[0]} {procs}", {})[r["zoom"]] = r
+    heads = [f"ours/{k}" for k in peers]
     lines = [
         "| server / layer | zoom | conns | tiles/s | p50 ms | p99 ms | requests | errors | load avg | "
         + " | ".join(heads)
@@ -582,9 +702,9 @@ def table(rows: list[dict]) -> str:
     ]
     for r in rows:
         ratios = []
-        for by_zoom in tipg.values():
+        for by_zoom in peers.values():
             base = by_zoom.get(r["zoom"])
-            ok = not r["server"].startswith("TiPg") and base and base["tiles_s"]
+            ok = r["server"].startswith("ours") and base and base["tiles_s"]
             ratios.append(f"{r['tiles_s'] / base['tiles_s']:.1f}x" if ok else "")
         lines.append(
             f"| {r['server']} | z{r['zoom']} | {r['connections']} | {r['tiles_s']:.1f} | {r['p50_ms']:.1f} | "
@@ -603,6 +723,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2, help="processes of our server")
     ap.add_argument("--tipg-workers", default="1,2", help="TiPg process counts to measure, comma list")
+    ap.add_argument(
+        "--mapserver-procs", default="", help="MapServer FastCGI process counts to measure, comma list"
+    )
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
     host = a.db.split("@")[-1].split("/")[0].split(":")[0]
@@ -617,10 +740,13 @@ def main() -> None:
         prepare_real(a.db)
     if a.command in ("run", "all"):
         tipg_workers = [int(n) for n in a.tipg_workers.split(",") if n.strip()]
-        rows = measure(a.db, min(a.seconds, 30), a.connections, a.workers, tipg_workers, a.seed)
+        mapserver_procs = [int(n) for n in a.mapserver_procs.split(",") if n.strip()]
+        rows = measure(
+            a.db, min(a.seconds, 30), a.connections, a.workers, tipg_workers, a.seed, mapserver_procs
+        )
         (STATE / "results.json").write_text(json.dumps(rows, indent=1))
         print(
-            f"\n{a.n} generated OAs, {a.workers} processes of ours, wrk {a.connections} connections, "
+            f"\nbench_oa against our oa and auto layers, {a.workers} processes of ours, wrk {a.connections} connections, "
             f"{a.seconds} s per run, Accept-Encoding: gzip\n"
         )
         print(table(rows))

@@ -633,28 +633,35 @@ def measure(
         if not port_free(port):
             raise SystemExit(f"port {port} is in use")
     heavy = max(seconds, 15)  # z6 over raw OAs: seconds per tile, so a longer, narrower run
-    # TiPg (no tile cache: every run is cold)
+
+    def measure_peer(label: str, port: int, tpl: str, start, stop_peer) -> None:
+        """One peer configuration, cold (peers keep no tile cache): z14 and z10, then z6 narrower."""
+        procs = start()
+        try:
+            for z in (14, 10):
+                bench(label, port, tpl, z, seconds, connections)
+            bench(label, port, tpl, 6, heavy, 2, warmup=0)
+        finally:
+            stop_peer(procs)
+        wait_db_idle(db)
+
     for n in tipg_workers:
-        label = f"TiPg oa, {n} proc"
-        procs = start_server("tipg.main:app", TIPG_PORT, tipg_env, n)
-        try:
-            for z in (14, 10):
-                bench(label, TIPG_PORT, tipg, z, seconds, connections)
-            bench(label, TIPG_PORT, tipg, 6, heavy, 2, warmup=0)
-        finally:
-            stop(procs)
-        wait_db_idle(db)
-    # MapServer (no tile cache either): FastCGI processes behind lighttpd's one event loop
+        measure_peer(
+            f"TiPg oa, {n} proc",
+            TIPG_PORT,
+            tipg,
+            lambda n=n: start_server("tipg.main:app", TIPG_PORT, tipg_env, n),
+            stop,
+        )
+    # MapServer: FastCGI processes behind lighttpd's one event loop
     for n in mapserver_procs or []:
-        label = f"MapServer oa, {n} proc"
-        procs = start_mapserver(db, MAPSERVER_PORT, n)
-        try:
-            for z in (14, 10):
-                bench(label, MAPSERVER_PORT, MAPSERVER_TILE, z, seconds, connections)
-            bench(label, MAPSERVER_PORT, MAPSERVER_TILE, 6, heavy, 2, warmup=0)
-        finally:
-            stop_mapserver(procs)
-        wait_db_idle(db)
+        measure_peer(
+            f"MapServer oa, {n} proc",
+            MAPSERVER_PORT,
+            MAPSERVER_TILE,
+            lambda n=n: start_mapserver(db, MAPSERVER_PORT, n),
+            stop_mapserver,
+        )
     # ours, cold: the tile cache off, every request makes its tile in SQL
     procs = start_server("app.asgi:app", OURS_PORT, ours_env | {"INSIGHT_TILE_CACHE_BYTES": "0"}, workers)
     try:

@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from app.http_protocol import BoundedHttpToolsProtocol
 from app.main import create_app
 from core.settings import Settings
 
@@ -18,13 +19,15 @@ from core.settings import Settings
 def server_config(settings: Settings) -> dict[str, Any]:
     """uvicorn settings that bound what one client can hold (see README: Limits and safety).
 
-    h11 is the protocol implementation because it enforces a limit on the request line and
-    headers (``h11_max_incomplete_event_size``); X-Forwarded-* are honoured only from the
-    addresses in ``INSIGHT_FORWARDED_ALLOW_IPS`` (none by default, not even a local peer).
+    Requests are parsed by httptools, bounded like h11 would be: a request line and headers
+    over ``INSIGHT_MAX_HEADER_BYTES`` are refused with 431 however they arrive
+    (:mod:`app.http_protocol`, reading uvicorn's ``h11_max_incomplete_event_size``);
+    X-Forwarded-* are honoured only from the addresses in ``INSIGHT_FORWARDED_ALLOW_IPS``
+    (none by default, not even a local peer).
     """
     trusted = [ip.strip() for ip in settings.forwarded_allow_ips.split(",") if ip.strip()]
     return {
-        "http": "h11",
+        "http": BoundedHttpToolsProtocol,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_s,
         "limit_concurrency": settings.max_connections,

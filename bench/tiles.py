@@ -15,7 +15,8 @@ the same OA rows as a plain table (``bench_oa``: EPSG:4326, GiST index) - what a
 would publish.
 
 ``run`` starts the servers (ours with ``--workers`` processes, TiPg with each of
-``--tipg-workers``; one ``SO_REUSEPORT`` socket per process, so TCP_NODELAY is kept), drives
+``--tipg-workers``; one ``SO_REUSEPORT`` socket per process, so TCP_NODELAY is kept; ours
+with the uvicorn options ``insight serve`` uses, TiPg with uvicorn's defaults), drives
 them with ``wrk`` over the same tile lists at z6, z10 and z14, cold (our tile cache off) and
 warm (cache on, after one pass), and prints tiles/s, p50, p99 and ours against each peer.
 With ``--mapserver-procs`` it also measures MapServer (Debian ``cgi-mapserver``, MVT output)
@@ -418,7 +419,12 @@ sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 sock.bind(("127.0.0.1", int(sys.argv[2])))
 sock.listen(2048)
-uvicorn.Server(uvicorn.Config(sys.argv[1], log_level="warning", access_log=False)).run(sockets=[sock])
+options = {"log_level": "warning", "access_log": False}  # a peer: uvicorn as its own docs run it
+if sys.argv[1] == "app.asgi:app":  # ours: uvicorn as `insight serve` runs it (protocol, limits)
+    from app.serve import server_config
+    from core.settings import Settings
+    options = server_config(Settings()) | {"log_level": "warning"}
+uvicorn.Server(uvicorn.Config(sys.argv[1], **options)).run(sockets=[sock])
 """
 
 

@@ -9,11 +9,11 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
-from core.store.queries.tiles import grid_valid
+from core.store.queries.tiles import grid_valid, on_tile_grid
 from core.store.sql import Binds
 from core.store.tile_source import TileQuery
 from core.store.tiles_postgis import serving_tile
-from core.tiling import band_for_zoom, lonlat_to_tile
+from core.tiling import EXTENT, band_for_zoom, grid_units_per_metre, lonlat_to_tile
 
 pytestmark = pytest.mark.hermetic
 
@@ -67,6 +67,37 @@ FROM tile_area a, env WHERE a.level = 'oa' AND a.max_zoom = 12 AND a.geom && env
     row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
     assert row["unchecked"] == 0
     assert row["shortcut"] > row["drawn"] / 2
+
+
+@pytest.mark.parametrize(("level", "z"), [("oa", 14), ("oa", 12), ("oa", 10), ("ward", 10), ("ward", 8)])
+def test_the_stored_grid_geometry_moved_to_a_tile_is_the_tile_grids(
+    client: TestClient, level: str, z: int
+) -> None:
+    """At a band's top zoom a tile moves ``grid_geom`` (the world grid's) to its corner: for every
+    row checked valid, that is exactly the geometry scaled, snapped and simplified on the tile's
+    own grid, vertex for vertex; rows not checked valid carry none."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    x, y = lonlat_to_tile(*TRAFFORD_POINT, z)
+    half_world = EXTENT * (1 << z) // 2
+    b = Binds()
+    tile_grid = on_tile_grid(
+        "a.geom",
+        grid_units_per_metre(z),
+        f"{b(half_world - EXTENT * x)}::float8",
+        f"{b(half_world - EXTENT * y)}::float8",
+    )
+    moved = f"ST_Translate(a.grid_geom, {b(-EXTENT * x)}::float8, {b(-EXTENT * y)}::float8)"
+    statement = b.query(
+        f"""
+WITH env AS (SELECT ST_TileEnvelope({b(z)}::integer, {b(x)}::integer, {b(y)}::integer) AS box)
+SELECT count(*) FILTER (WHERE a.grid_valid) AS valid,
+       count(*) FILTER (WHERE a.grid_valid AND ST_AsEWKB({moved}) = ST_AsEWKB(ST_SetSRID({tile_grid}, 0))) AS same,
+       count(*) FILTER (WHERE a.grid_geom IS NOT NULL AND a.grid_valid IS NOT TRUE) AS stray
+FROM tile_area a, env WHERE a.level = {b(level)} AND a.max_zoom = {b(z)} AND a.geom && env.box"""
+    )
+    row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
+    assert row["valid"] > 0
+    assert row["same"] == row["valid"] and row["stray"] == 0
 
 
 def test_a_geometry_that_collapses_on_the_grid_is_not_checked_valid(client: TestClient) -> None:

@@ -293,6 +293,10 @@ tile_area = Table(
     # not checked (the embedded store, the full-detail band).
     Column("grid_valid", Boolean),
     Column("fid", Integer, nullable=False),  # the feature id (core.store.tile_fields), worked out once
+    # Where grid_valid: the geometry on the world grid of the band's top zoom (MVT grid units
+    # from the world's top-left corner, no SRID), as a tile at that zoom draws it once moved to
+    # its corner. NULL otherwise (and on the embedded store).
+    Column("grid_geom", Geometry("MULTIPOLYGON", srid=0, spatial_index=False)),
     PrimaryKeyConstraint("level", "max_zoom", "code"),
 )
 # One spatial index per level and band: a low-zoom NUTS tile must not wade through the

@@ -47,15 +47,20 @@ def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool) -> str:
     ``ST_AsMVTGeom`` scales, snaps to the grid, clips and validates every geometry (GEOS); in a
     dense tile that is half the statement's time. A row checked at build time to stay valid on
     this zoom's grid (``grid_valid``) and lying whole inside the tile and its buffer needs no
-    clipping or repair: it goes through the same steps before them
-    (:func:`~core.store.queries.tiles.on_tile_grid`), and the build stored its rings so that
-    they come out oriented as MVT wants (exterior rings clockwise on screen). That gives the
-    same rings (``tests/test_tile_grid.py`` compares the two). Everything else, and every zoom
-    the build did not check, goes through ``ST_AsMVTGeom``.
+    clipping or repair. At the band's top zoom the build stored it on that zoom's world grid
+    (``grid_geom``): the tile moves it to its corner. At the zoom below, the tile scales,
+    snaps and simplifies it with the same functions in the same order as ``ST_AsMVTGeom``
+    before it clips (:func:`~core.store.queries.tiles.on_tile_grid`). The build stored rings
+    so that they come out oriented as MVT wants (exterior rings clockwise on screen). That
+    gives the same rings (``tests/test_tile_grid.py`` compares them). Everything else, and
+    every zoom the build did not check, goes through ``ST_AsMVTGeom``.
     """
     drawn = f"ST_AsMVTGeom(s.geom, env.box, {EXTENT}, {BUFFER}, true)"
     if not grid_shortcut or q.serving_band is None or q.z not in grid_checked_zooms(q.serving_band):
         return drawn
+    if q.z == q.serving_band:
+        moved = f"ST_Translate(s.grid_geom, {b(-EXTENT * q.x)}::float8, {b(-EXTENT * q.y)}::float8)"
+        return f"CASE WHEN s.grid_geom IS NOT NULL AND s.geom @ env.near THEN {moved} ELSE {drawn} END"
     half_world = EXTENT * (1 << q.z) // 2  # grid units from the world's edge to its centre
     x_offset, y_offset = half_world - EXTENT * q.x, half_world - EXTENT * q.y
     on_grid = on_tile_grid(

@@ -12,8 +12,8 @@ from core.levels import BY_NAME
 from core.store.sql import Binds, Dialects, Query
 from core.store.tile_fields import feature_id_sql
 from core.tiling import (
+    EXTENT,
     TILE_BANDS,
-    WORLD_HALF,
     band_tolerance_m,
     geometry_column,
     grid_checked_zooms,
@@ -64,22 +64,43 @@ def on_tile_grid(geom: str, scale: float, x_offset: str, y_offset: str) -> str:
     return f"ST_Simplify(ST_SnapToGrid({scaled}, 1), 0)"
 
 
+def world_grid(geom: str, z: int) -> str:
+    """PostGIS SQL: ``geom`` on the whole grid of zoom ``z`` (origin at the world's top-left
+    corner). Tile corners are whole units of it, so a tile's own grid is this one moved by a
+    whole number of units: every tile of the zoom shares it."""
+    half_world = EXTENT * (1 << z) // 2  # grid units from the world's edge to its centre
+    return on_tile_grid(geom, grid_units_per_metre(z), str(half_world), str(half_world))
+
+
+def _stays_valid(snapped: str) -> str:
+    return f"((ST_IsValidDetail({snapped})).valid AND NOT ST_IsEmpty({snapped}))"
+
+
 def grid_valid(geom: str, band: int) -> str:
     """PostGIS SQL: does ``geom`` stay a valid, non-empty geometry once snapped to the tile grid
     of each zoom the band is checked at? Tiles then draw it without ``ST_AsMVTGeom``'s clipping
-    and validation where it lies inside the tile (``core.store.tiles_postgis``). The grid of a
-    zoom is the same in every tile (tile corners are whole units), so one check per zoom holds
-    for every tile of it."""
+    and validation where it lies inside the tile (``core.store.tiles_postgis``)."""
     zooms = grid_checked_zooms(band)
     if not zooms:
         return "NULL"
-    snapped = []
-    for z in zooms:
-        k = grid_units_per_metre(z)
-        snapped.append(f"({on_tile_grid(geom, k, repr(WORLD_HALF * k), repr(WORLD_HALF * k))})")
+    return " AND ".join(_stays_valid(f"({world_grid(geom, z)})") for z in zooms)
+
+
+def grid_drawing(geom: str, band: int) -> str:
+    """PostGIS SQL: a ``LATERAL`` subquery giving ``grid_valid`` (as :func:`grid_valid`) and
+    ``grid_geom``: ``geom`` on the world grid of the band's top zoom where valid, else NULL.
+
+    A tile at the band's top zoom then only moves ``grid_geom`` to its corner
+    (``ST_Translate``), where it would otherwise scale, snap and simplify the geometry again:
+    the same rings, one step instead of three, for the densest tiles' thousands of rows."""
+    zooms = grid_checked_zooms(band)
+    if not zooms:
+        return "SELECT NULL::boolean AS grid_valid, NULL::geometry AS grid_geom"
+    top, *below = zooms
+    valid = " AND ".join([_stays_valid("g.top"), *(_stays_valid(f"({world_grid(geom, z)})") for z in below)])
     return (
-        "(SELECT bool_and((ST_IsValidDetail(g)).valid AND NOT ST_IsEmpty(g)) "
-        f"FROM (VALUES {', '.join(snapped)}) AS v(g))"
+        f"SELECT v.grid_valid, CASE WHEN v.grid_valid THEN ST_SetSRID(v.top, 0) END AS grid_geom "
+        f"FROM (SELECT g.top, {valid} AS grid_valid FROM (SELECT {world_grid(geom, top)} AS top) g) v"
     )
 
 
@@ -123,14 +144,16 @@ OFFSET 0"""  # computed once: the checks below read the band's geometry, never r
         *("class_code", "class_name", "colour", "share", "margin", "mixed", "minx", "miny", "maxx", "maxy"),
         *("geom", "fid"),
     ]
-    columns = ", ".join([*names, "grid_valid"])
+    columns = ", ".join([*names, "grid_valid", "grid_geom"])
     # On PostGIS exterior rings are stored clockwise in EPSG:3857 (y up): anticlockwise once y
     # points down, as MVT wants, so a tile drawing a row by the grid shortcut need not orient it.
-    oriented = ", ".join("ST_ForcePolygonCW(t.geom)" if n == "geom" else f"t.{n}" for n in names)
+    oriented = ", ".join("ST_ForcePolygonCW(t.geom) AS geom" if n == "geom" else f"t.{n}" for n in names)
     return b.query(
         Dialects(
-            postgis=f"INSERT INTO tile_area ({columns})\nSELECT {oriented}, {grid_valid('t.geom', band)} FROM ({select}) t",
-            duckdb=f"INSERT INTO tile_area ({columns})\nSELECT t.*, NULL FROM ({select}) t",
+            postgis=f"INSERT INTO tile_area ({columns})\n"
+            f"SELECT o.*, d.grid_valid, d.grid_geom FROM (SELECT {oriented} FROM ({select}) t OFFSET 0) o\n"
+            f"CROSS JOIN LATERAL ({grid_drawing('o.geom', band)}) d",
+            duckdb=f"INSERT INTO tile_area ({columns})\nSELECT t.*, NULL, NULL FROM ({select}) t",
         )
     )
 

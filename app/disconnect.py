@@ -7,6 +7,11 @@ disconnects before the response is complete it cancels the request, which cancel
 statement in flight (asyncpg sends PostgreSQL a cancel request; the embedded store
 interrupts its DuckDB cursor, :mod:`core.store.duckdb_exec`).
 
+The request runs in an anyio cancel scope and is cancelled through it, never by cancelling
+its task directly: the stores shield the steps that must not be cut in half (``BEGIN``,
+``COMMIT``, ``ROLLBACK`` of a unit of work) with anyio's shielded scopes, which hold against
+a cancel scope but not against ``Task.cancel()``.
+
 Watching costs a task per request, and most answers (a cached tile takes a tenth of a
 millisecond) are sent long before a client could give up: a task and a task group for every
 request were more than half of a cached tile's Python time. So watching starts only once a
@@ -18,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WATCH_AFTER_S = 0.05
@@ -51,18 +57,14 @@ class CancelOnDisconnect:
                 watch.complete = True
             await send(message)
 
-        try:
-            await self.app(scope, watch.receive, send_tracking)
-        except asyncio.CancelledError:
-            if not watch.cancelled or watch.task.uncancel() > 0:
-                raise  # cancelled by someone else too (the server shutting down)
-            # the client went away before the answer was complete: nobody to answer
-        else:
-            if watch.cancelled:  # the app swallowed our cancellation: do not leave it counted
-                watch.task.uncancel()
-        finally:
-            timer.cancel()
-            watch.stop()
+        # A cancel from outside (the server shutting down) passes through; ours ends here:
+        # the client went away before the answer was complete, there is nobody to answer.
+        with watch.scope:
+            try:
+                await self.app(scope, watch.receive, send_tracking)
+            finally:
+                timer.cancel()
+                watch.stop()
 
 
 class _Watch:
@@ -70,12 +72,9 @@ class _Watch:
     task that hands the app its messages (one reader at a time, every message once)."""
 
     def __init__(self, receive: Receive) -> None:
-        task = asyncio.current_task()
-        assert task is not None, "a request runs in a task"
-        self.task = task
+        self.scope = anyio.CancelScope()  # the request runs in it; cancelled when the client leaves
         self._receive = receive
         self.complete = False  # the whole answer has been sent
-        self.cancelled = False  # this watch cancelled the request
         self._wanted = False  # watching is due (it waits while the app itself reads)
         self._app_reading = False
         self._watcher: asyncio.Task[None] | None = None
@@ -120,6 +119,5 @@ class _Watch:
             if message["type"] == "http.disconnect":
                 self._ended = True
                 if not self.complete:
-                    self.cancelled = True
-                    self.task.cancel()
+                    self.scope.cancel()
                 return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import anyio
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
@@ -64,6 +65,33 @@ def test_a_slow_request_is_cancelled_when_its_client_leaves() -> None:
         await asyncio.wait_for(call, 5)  # returns normally: nobody is left to answer
         assert stages == ["started", "cancelled"] and client.sent == []
         assert call.cancelling() == 0
+
+    asyncio.run(run())
+
+
+def test_a_shielded_step_runs_to_its_end_when_the_client_leaves() -> None:
+    """The stores shield BEGIN/COMMIT/ROLLBACK with anyio: leaving must not cut one in half."""
+
+    async def run() -> None:
+        stages: list[str] = []
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            with anyio.CancelScope(shield=True):
+                stages.append("begin")
+                await asyncio.sleep(0.3)  # the client leaves meanwhile
+                stages.append("begun")
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                stages.append("cancelled after")
+                raise
+
+        client = Client([b""])
+        call = asyncio.create_task(CancelOnDisconnect(app, 0.01)(SCOPE, client.receive, client.send))
+        await asyncio.sleep(0.1)
+        client.leave.set()
+        await asyncio.wait_for(call, 5)
+        assert stages == ["begin", "begun", "cancelled after"]
 
     asyncio.run(run())
 

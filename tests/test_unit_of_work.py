@@ -8,6 +8,7 @@ version (and other councils') alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from pathlib import Path
@@ -104,6 +105,31 @@ async def test_failed_unit_of_work_changes_nothing(small: Settings) -> None:
         await store.close()
     assert notes == ["kept", "after"]
     assert after == before == "empty"
+
+
+async def test_units_of_work_cancelled_at_any_step_leave_the_write_path_usable(small: Settings) -> None:
+    """``Task.cancel()`` (not an anyio scope, so past the store's shields) at every moment of a
+    unit of work, BEGIN included: each commits whole or not at all, and the next one works."""
+    store = await probe_store(small)
+    codes = list(AREAS)
+    try:
+
+        async def write(code: str) -> None:
+            async with store.unit_of_work() as uow:
+                await uow.execute(insert(code, "maybe"))
+
+        for i in range(40):
+            task = asyncio.create_task(write(codes[i % len(codes)]))
+            await asyncio.sleep(i * 0.0002)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StoreQueryError):  # or the code is in already
+                await task
+            async with store.unit_of_work() as uow:  # never "a transaction within a transaction"
+                await uow.fetch(JOINED)
+        notes = [r["note"] for r in await store.fetch(JOINED)]
+    finally:
+        await store.close()
+    assert set(notes) <= {"maybe"} and len(notes) <= len(codes)
 
 
 async def test_council_versions_are_scoped(small: Settings) -> None:

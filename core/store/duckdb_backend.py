@@ -418,8 +418,13 @@ class DuckReader(Reader):
             # in the worker thread would otherwise leave the cursor inside a transaction that no
             # one ends, and every later unit of work would fail on it. The cancellation then
             # arrives at the next await, inside the block, and rolls back.
-            with anyio.CancelScope(shield=True):
-                await uow.run("BEGIN TRANSACTION")
+            try:
+                with anyio.CancelScope(shield=True):
+                    await uow.run("BEGIN TRANSACTION")
+            except BaseException:  # cancelled past the shield (Task.cancel()): BEGIN may have run
+                if not await uow.rollback():
+                    self._writer = None
+                raise
             try:
                 yield uow
                 with anyio.CancelScope(shield=True):

@@ -296,7 +296,7 @@ tile_area = Table(
     # Where grid_valid: the geometry on the world grid of the band's top zoom (MVT grid units
     # from the world's top-left corner, no SRID), as a tile at that zoom draws it once moved to
     # its corner. NULL otherwise (and on the embedded store).
-    Column("grid_geom", Geometry("MULTIPOLYGON", srid=0, spatial_index=False)),
+    Column("grid_geom", Geometry("MULTIPOLYGON", spatial_index=False)),
     PrimaryKeyConstraint("level", "max_zoom", "code"),
 )
 # One spatial index per level and band: a low-zoom NUTS tile must not wade through the

@@ -20,7 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("tile_area", sa.Column("grid_geom", Geometry("MULTIPOLYGON", srid=0, spatial_index=False)))
+    op.add_column("tile_area", sa.Column("grid_geom", Geometry("MULTIPOLYGON", spatial_index=False)))
     op.execute("UPDATE meta SET value = '0010' WHERE key = 'schema_version'")
 
 

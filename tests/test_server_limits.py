@@ -32,13 +32,18 @@ def _raw(base: str, request: bytes, wait_s: float = 5.0) -> tuple[bytes, socket.
     url = urlparse(base)
     sock = socket.create_connection((url.hostname, url.port), timeout=wait_s)
     sock.sendall(request)
+    return _read_until(sock, b"\r\n\r\n"), sock
+
+
+def _read_until(sock: socket.socket, marker: bytes) -> bytes:
+    """What ``sock`` gives until ``marker`` has arrived (less if the server closed it first)."""
     data = b""
-    while b"\r\n\r\n" not in data:
+    while marker not in data:
         chunk = sock.recv(65536)
         if not chunk:
             break
         data += chunk
-    return data, sock
+    return data
 
 
 def _refuses(base: str, headers: dict[str, str]) -> None:
@@ -83,13 +88,7 @@ def test_limits_on_a_live_server(synthetic_settings: Settings, tmp_path: Path) -
 
 def _status_of(sock: socket.socket) -> bytes:
     """The status line of the next answer on ``sock`` (empty if the server closed it first)."""
-    data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0]
+    return _read_until(sock, b"\r\n").split(b"\r\n", 1)[0]
 
 
 def test_a_trickled_head_is_bounded(synthetic_settings: Settings) -> None:

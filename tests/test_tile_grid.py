@@ -9,7 +9,7 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
-from core.store.queries.tiles import grid_valid, on_tile_grid
+from core.store.queries.tiles import grid_drawing, on_tile_grid
 from core.store.sql import Binds
 from core.store.tile_source import TileQuery
 from core.store.tiles_postgis import serving_tile
@@ -105,15 +105,17 @@ def test_a_geometry_that_collapses_on_the_grid_is_not_checked_valid(client: Test
     # 5 m wide: under a grid unit at zoom 9 (19 m) and 10 (9.5 m), so snapping flattens it
     thin = "POLYGON((-267000 7060000, -266995 7060000, -266995 7061000, -267000 7061000, -267000 7060000))"
     wide = "POLYGON((-267000 7060000, -266000 7060000, -266000 7061000, -267000 7061000, -267000 7060000))"
-    b = Binds()
-    statement = b.query(
-        f"SELECT {grid_valid('g', 10)} AS at_10, {grid_valid('g', 14)} AS at_14, {grid_valid('g', 99)} AS at_99 "
-        f"FROM (SELECT ST_GeomFromText({b(thin)}, 3857) AS g) s"
-    )
-    row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
-    assert row["at_10"] is False and row["at_14"] is True and row["at_99"] is None
-    b = Binds()
-    statement = b.query(
-        f"SELECT {grid_valid('g', 10)} AS at_10 FROM (SELECT ST_GeomFromText({b(wide)}, 3857) AS g) s"
-    )
-    assert client.portal.call(store.fetchrow, statement)["at_10"] is True  # type: ignore[union-attr]
+
+    def checked(wkt: str, band: int) -> tuple[bool | None, bool]:
+        b = Binds()
+        statement = b.query(
+            f"SELECT d.grid_valid, d.grid_geom IS NOT NULL AS stored "
+            f"FROM (SELECT ST_GeomFromText({b(wkt)}, 3857) AS g) s CROSS JOIN LATERAL ({grid_drawing('s.g', band)}) d"
+        )
+        row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
+        return row["grid_valid"], row["stored"]
+
+    assert checked(thin, 10) == (False, False)
+    assert checked(thin, 14) == (True, True)
+    assert checked(thin, 99) == (None, False)
+    assert checked(wide, 10) == (True, True)

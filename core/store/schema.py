@@ -289,7 +289,7 @@ tile_area = Table(
     _geom("geom", 3857),
     Column("class_households", Double),  # the leading class's households
     # On PostGIS: the geometry stays valid on the tile grid of the band's top zoom and the one
-    # below (queries.tiles.grid_valid), so tiles inside which it lies skip ST_AsMVTGeom. NULL:
+    # below (queries.tiles.grid_drawing), so tiles inside which it lies skip ST_AsMVTGeom. NULL:
     # not checked (the embedded store, the full-detail band).
     Column("grid_valid", Boolean),
     Column("fid", Integer, nullable=False),  # the feature id (core.store.tile_fields), worked out once

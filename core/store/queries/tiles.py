@@ -76,19 +76,14 @@ def _stays_valid(snapped: str) -> str:
     return f"((ST_IsValidDetail({snapped})).valid AND NOT ST_IsEmpty({snapped}))"
 
 
-def grid_valid(geom: str, band: int) -> str:
-    """PostGIS SQL: does ``geom`` stay a valid, non-empty geometry once snapped to the tile grid
-    of each zoom the band is checked at? Tiles then draw it without ``ST_AsMVTGeom``'s clipping
-    and validation where it lies inside the tile (``core.store.tiles_postgis``)."""
-    zooms = grid_checked_zooms(band)
-    if not zooms:
-        return "NULL"
-    return " AND ".join(_stays_valid(f"({world_grid(geom, z)})") for z in zooms)
-
-
 def grid_drawing(geom: str, band: int) -> str:
-    """PostGIS SQL: a ``LATERAL`` subquery giving ``grid_valid`` (as :func:`grid_valid`) and
-    ``grid_geom``: ``geom`` on the world grid of the band's top zoom where valid, else NULL.
+    """PostGIS SQL: a ``LATERAL`` subquery giving ``grid_valid`` and ``grid_geom``.
+
+    ``grid_valid``: does ``geom`` stay a valid, non-empty geometry once snapped to the tile grid
+    of each zoom the band is checked at (NULL: not checked)? Tiles then draw it without
+    ``ST_AsMVTGeom``'s clipping and validation where it lies inside the tile
+    (``core.store.tiles_postgis``). ``grid_geom``: ``geom`` on the world grid of the band's top
+    zoom where valid, else NULL.
 
     A tile at the band's top zoom then only moves ``grid_geom`` to its corner
     (``ST_Translate``), where it would otherwise scale, snap and simplify the geometry again:

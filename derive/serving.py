@@ -17,7 +17,9 @@ from core.tiling import TILE_BANDS, default_classifications
 
 
 def write_tile_areas(tx: Transaction) -> int:
-    """Rewrite ``tile_area`` from ``area``/``predominant`` and mark it current; call after the version bump."""
+    """Rewrite ``tile_area`` (and its pieces) from ``area``/``predominant`` and mark it current;
+    call after the version bump."""
+    tx.clear("tile_area_piece")
     tx.clear("tile_area")
     levels = tx.fetch_frame(q.AREA_LEVELS)["level"].tolist()
     defaults = default_classifications(tx.fetch_frame(inventory.level_classifications()).to_dict("records"))

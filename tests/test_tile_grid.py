@@ -9,11 +9,11 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
-from core.store.queries.tiles import grid_drawing, on_tile_grid
+from core.store.queries.tiles import grid_drawing, near_envelope, on_tile_grid
 from core.store.sql import Binds
 from core.store.tile_source import TileQuery
 from core.store.tiles_postgis import serving_tile
-from core.tiling import EXTENT, band_for_zoom, grid_units_per_metre, lonlat_to_tile
+from core.tiling import BUFFER, EXTENT, WORLD_HALF, band_for_zoom, grid_units_per_metre, lonlat_to_tile
 
 pytestmark = pytest.mark.hermetic
 
@@ -119,3 +119,71 @@ def test_a_geometry_that_collapses_on_the_grid_is_not_checked_valid(client: Test
     assert checked(thin, 14) == (True, True)
     assert checked(thin, 99) == (None, False)
     assert checked(wide, 10) == (True, True)
+
+
+@pytest.mark.parametrize(("level", "z"), [("oa", 14), ("oa", 12), ("oa", 10), ("ward", 12), ("ward", 10)])
+def test_the_stored_pieces_are_what_st_asmvtgeom_draws_in_the_tile(
+    client: TestClient, level: str, z: int
+) -> None:
+    """At a band's top zoom, every row the grid shortcut cannot draw in a tile (it crosses the
+    buffered edge, or is not valid on the grid) has a piece for that tile, byte for byte what
+    ``ST_AsMVTGeom`` draws there, or none where that is nothing, unless it reaches too many
+    tiles to be given pieces; no other row has one. Checked in every tile the level's rows
+    reach at that zoom."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    extent = client.portal.call(  # type: ignore[union-attr]
+        store.fetchrow,
+        Binds().query(
+            "SELECT min(ST_XMin(geom)) AS x0, max(ST_XMax(geom)) AS x1, min(ST_YMin(geom)) AS y0, "
+            f"max(ST_YMax(geom)) AS y1 FROM tile_area WHERE level = '{level}' AND max_zoom = {z}"
+        ),
+    )
+    width = 2 * WORLD_HALF / (1 << z)
+    columns = range(
+        int((extent["x0"] + WORLD_HALF) // width) - 1, int((extent["x1"] + WORLD_HALF) // width) + 2
+    )
+    rows_ = range(
+        int((WORLD_HALF - extent["y1"]) // width) - 1, int((WORLD_HALF - extent["y0"]) // width) + 2
+    )
+    assert len(columns) * len(rows_) < 4000
+    b = Binds()
+    drawn = f"ST_AsMVTGeom(a.geom, t.box, {EXTENT}, {BUFFER}, true)"
+    statement = b.query(
+        f"""
+WITH t AS (SELECT x, y, box, {near_envelope("box")} AS near FROM (
+             SELECT tx.x, ty.y, ST_TileEnvelope({b(z)}::integer, tx.x, ty.y) AS box
+             FROM generate_series({b(columns.start)}::integer, {b(columns.stop - 1)}::integer) tx(x),
+                  generate_series({b(rows_.start)}::integer, {b(rows_.stop - 1)}::integer) ty(y)) e),
+rows AS (
+  SELECT a.pieces_stored, NOT (a.grid_geom IS NOT NULL AND a.geom @ t.near) AS needs, {drawn} AS drawn, p.geom AS piece
+  FROM tile_area a JOIN t ON a.geom && t.near
+  LEFT JOIN tile_area_piece p ON p.level = a.level AND p.max_zoom = a.max_zoom AND p.code = a.code
+       AND p.x = t.x AND p.y = t.y
+  WHERE a.level = {b(level)} AND a.max_zoom = {b(z)})
+SELECT count(*) FILTER (WHERE needs AND pieces_stored) AS needed,
+       count(*) FILTER (WHERE needs AND pieces_stored AND ST_AsEWKB(piece) = ST_AsEWKB(drawn)) AS same,
+       count(*) FILTER (WHERE needs AND pieces_stored AND piece IS NULL AND drawn IS NULL) AS clipped_away,
+       count(*) FILTER (WHERE piece IS NOT NULL AND NOT (needs AND pieces_stored)) AS stray,
+       count(*) FILTER (WHERE pieces_stored IS NULL) AS unchecked,
+       (SELECT count(*) FROM tile_area_piece p WHERE p.level = {b(level)} AND p.max_zoom = {b(z)}) AS pieces
+FROM rows"""
+    )
+    row = client.portal.call(store.fetchrow, statement)  # type: ignore[union-attr]
+    assert row["needed"] > 0 and row["unchecked"] == 0
+    assert row["same"] + row["clipped_away"] == row["needed"]
+    assert row["stray"] == 0 and row["pieces"] == row["same"]
+
+
+def test_no_pieces_for_full_detail_or_rows_reaching_many_tiles(client: TestClient) -> None:
+    """The full-detail band has no grid shortcut; a district at zoom 14 reaches far more than
+    3 x 3 tiles: neither is marked or given pieces, so tiles draw them with ``ST_AsMVTGeom``."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    row = client.portal.call(  # type: ignore[union-attr]
+        store.fetchrow,
+        "SELECT (SELECT count(*) FROM tile_area_piece WHERE max_zoom = 99) AS full_detail_pieces, "
+        "(SELECT count(*) FROM tile_area WHERE max_zoom = 99 AND pieces_stored IS NOT NULL) AS marked, "
+        "(SELECT count(*) FROM tile_area WHERE level = 'lad' AND max_zoom = 14 AND NOT pieces_stored) AS large, "
+        "(SELECT count(*) FROM tile_area_piece WHERE level = 'lad' AND max_zoom = 14) AS large_pieces",
+    )
+    assert row["full_detail_pieces"] == 0 and row["marked"] == 0
+    assert row["large"] > 0 and row["large_pieces"] == 0

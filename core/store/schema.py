@@ -297,7 +297,26 @@ tile_area = Table(
     # from the world's top-left corner, no SRID), as a tile at that zoom draws it once moved to
     # its corner. NULL otherwise (and on the embedded store).
     Column("grid_geom", Geometry("MULTIPOLYGON", spatial_index=False)),
+    # True: the build wrote this row's pieces (``tile_area_piece``) for every tile of the band's
+    # top zoom where the grid shortcut does not draw it. NULL: none written (the embedded store,
+    # the full-detail band, rows from before pieces): such tiles draw it with ST_AsMVTGeom.
+    Column("pieces_stored", Boolean),
     PrimaryKeyConstraint("level", "max_zoom", "code"),
+)
+
+# On PostGIS: a serving row as ``ST_AsMVTGeom`` draws it in one tile (x, y) of its band's top
+# zoom, in that tile's MVT grid units (no SRID), where it crosses the tile's buffered edge or
+# is not valid on the grid (queries.tiles.insert_tile_pieces). Absent where it clips to nothing.
+tile_area_piece = Table(
+    "tile_area_piece",
+    metadata,
+    Column("level", Text, nullable=False),
+    Column("max_zoom", Integer, nullable=False),
+    Column("x", Integer, nullable=False),
+    Column("y", Integer, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("geom", Geometry("GEOMETRY", spatial_index=False), nullable=False),
+    PrimaryKeyConstraint("level", "max_zoom", "x", "y", "code"),
 )
 # One spatial index per level and band: a low-zoom NUTS tile must not wade through the
 # output areas that share its band (a per-band index made z6 tiles 2-3x slower).

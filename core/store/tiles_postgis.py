@@ -11,7 +11,7 @@ every value is bound.
 
 from __future__ import annotations
 
-from core.store.queries.tiles import on_tile_grid
+from core.store.queries.tiles import near_envelope, on_tile_grid
 from core.store.sql import Binds, Query
 from core.store.tile_fields import FEATURE_ID, channel_columns, channel_join, count_columns, feature_id_sql
 from core.store.tile_source import AreaValues, SqlTileSource, TileQuery
@@ -30,9 +30,8 @@ def _columns(q: TileQuery, class_name: str, colour: str, fid: str) -> str:
 def _envelope(b: Binds, q: TileQuery) -> str:
     """``env``: the tile's ``box`` and ``near``, the box with its buffer (what a tile draws)."""
     return (
-        "WITH env AS (SELECT box, ST_Expand(box, (ST_XMax(box) - ST_XMin(box)) * "
-        f"{BUFFER / EXTENT}) AS near FROM (SELECT ST_TileEnvelope({b(q.z)}::integer, {b(q.x)}::integer, "
-        f"{b(q.y)}::integer) AS box) e)"
+        f"WITH env AS (SELECT box, {near_envelope('box')} AS near FROM (SELECT ST_TileEnvelope("
+        f"{b(q.z)}::integer, {b(q.x)}::integer, {b(q.y)}::integer) AS box) e)"
     )
 
 
@@ -52,15 +51,25 @@ def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool) -> str:
     snaps and simplifies it with the same functions in the same order as ``ST_AsMVTGeom``
     before it clips (:func:`~core.store.queries.tiles.on_tile_grid`). The build stored rings
     so that they come out oriented as MVT wants (exterior rings clockwise on screen). That
-    gives the same rings (``tests/test_tile_grid.py`` compares them). Everything else, and
-    every zoom the build did not check, goes through ``ST_AsMVTGeom``.
+    gives the same rings (``tests/test_tile_grid.py`` compares them). At the top zoom, a row the
+    shortcut cannot draw (it crosses the buffered edge, or is not valid on the grid) was drawn by
+    ``ST_AsMVTGeom`` at build time, for this very tile (``tile_area_piece``): the tile reads it by
+    key, and a row with no piece there clipped to nothing. Everything else, and every zoom the
+    build did not check, goes through ``ST_AsMVTGeom``.
     """
     drawn = f"ST_AsMVTGeom(s.geom, env.box, {EXTENT}, {BUFFER}, true)"
     if not grid_shortcut or q.serving_band is None or q.z not in grid_checked_zooms(q.serving_band):
         return drawn
     if q.z == q.serving_band:
         moved = f"ST_Translate(s.grid_geom, {b(-EXTENT * q.x)}::float8, {b(-EXTENT * q.y)}::float8)"
-        return f"CASE WHEN s.grid_geom IS NOT NULL AND s.geom @ env.near THEN {moved} ELSE {drawn} END"
+        piece = (
+            f"(SELECT p.geom FROM tile_area_piece p WHERE p.level = '{q.level}' AND p.max_zoom = {q.z}"
+            f" AND p.x = {b(q.x)}::integer AND p.y = {b(q.y)}::integer AND p.code = s.code)"
+        )
+        return (
+            f"CASE WHEN s.grid_geom IS NOT NULL AND s.geom @ env.near THEN {moved} "
+            f"WHEN s.pieces_stored THEN {piece} ELSE {drawn} END"
+        )
     half_world = EXTENT * (1 << q.z) // 2  # grid units from the world's edge to its centre
     x_offset, y_offset = half_world - EXTENT * q.x, half_world - EXTENT * q.y
     on_grid = on_tile_grid(

@@ -324,7 +324,7 @@ def load_tile_areas(db: str, data_dir: Path) -> None:
     with open_writer(Settings(database_url=db, data_dir=data_dir)) as writer, writer.transaction() as tx:
         rows = write_tile_areas(tx)
     with psycopg.connect(db.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE tile_area")
+        conn.execute("VACUUM ANALYZE tile_area, tile_area_piece")
     log(f"tile_area: {rows} rows in {time.time() - t0:.0f}s")
 
 

@@ -187,3 +187,32 @@ def test_no_pieces_for_full_detail_or_rows_reaching_many_tiles(client: TestClien
     )
     assert row["full_detail_pieces"] == 0 and row["marked"] == 0
     assert row["large"] > 0 and row["large_pieces"] == 0
+
+
+@pytest.mark.parametrize(
+    ("level", "z"), [("oa", 14), ("oa", 12), ("oa", 10), ("oa", 8), ("oa", 6), ("ward", 12), ("ward", 10)]
+)
+def test_a_tile_read_from_pieces_is_byte_for_byte_the_tile_without_them(
+    client: TestClient, level: str, z: int
+) -> None:
+    """Up to 40 tiles at a band's top zoom that hold pieces: the tile as served and the tile
+    with every edge row clipped again by ``ST_AsMVTGeom`` are the same bytes (features, order,
+    properties, geometry)."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    tiles = client.portal.call(  # type: ignore[union-attr]
+        store.fetch,
+        Binds().query(
+            f"SELECT DISTINCT x, y FROM tile_area_piece WHERE level = '{level}' AND max_zoom = {z} "
+            "ORDER BY x, y LIMIT 40"
+        ),
+    )
+    if level == "oa" and z >= 10:
+        assert tiles
+    for tile in tiles:
+        query = TileQuery(layer=level, level=level, z=z, x=tile["x"], y=tile["y"], serving_band=z)
+        served, unpieced = (
+            client.portal.call(store.fetchrow, serving_tile(query, query.max_features, pieces=pieces))  # type: ignore[union-attr]
+            for pieces in (True, False)
+        )
+        assert served["features"] > 0
+        assert bytes(served["tile"]) == bytes(unpieced["tile"]), f"{z}/{tile['x']}/{tile['y']}"

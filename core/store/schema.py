@@ -298,15 +298,16 @@ tile_area = Table(
     # its corner. NULL otherwise (and on the embedded store).
     Column("grid_geom", Geometry("MULTIPOLYGON", spatial_index=False)),
     # True: the build wrote this row's pieces (``tile_area_piece``) for every tile of the band's
-    # top zoom where the grid shortcut does not draw it. NULL: none written (the embedded store,
-    # the full-detail band, rows from before pieces): such tiles draw it with ST_AsMVTGeom.
+    # top zoom where the grid shortcut does not draw it. False: it reaches too many tiles to
+    # have pieces. NULL: none written (the embedded store, the full-detail band, rows from
+    # before pieces). Where no piece was written, tiles draw the row with ST_AsMVTGeom.
     Column("pieces_stored", Boolean),
     PrimaryKeyConstraint("level", "max_zoom", "code"),
 )
 
 # On PostGIS: a serving row as ``ST_AsMVTGeom`` draws it in one tile (x, y) of its band's top
 # zoom, in that tile's MVT grid units (no SRID), where it crosses the tile's buffered edge or
-# is not valid on the grid (queries.tiles.insert_tile_pieces). Absent where it clips to nothing.
+# is not valid on the grid (queries.tiles._insert_pieces). Absent where it clips to nothing.
 tile_area_piece = Table(
     "tile_area_piece",
     metadata,

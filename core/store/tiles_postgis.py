@@ -40,7 +40,7 @@ def _near(column: str) -> str:
     return f"{column} && env.near"
 
 
-def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool) -> str:
+def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool, pieces: bool) -> str:
     """A ``tile_area`` row's geometry in tile coordinates.
 
     ``ST_AsMVTGeom`` scales, snaps to the grid, clips and validates every geometry (GEOS); in a
@@ -62,13 +62,15 @@ def _drawn_geometry(b: Binds, q: TileQuery, grid_shortcut: bool) -> str:
         return drawn
     if q.z == q.serving_band:
         moved = f"ST_Translate(s.grid_geom, {b(-EXTENT * q.x)}::float8, {b(-EXTENT * q.y)}::float8)"
-        piece = (
-            f"(SELECT p.geom FROM tile_area_piece p WHERE p.level = '{q.level}' AND p.max_zoom = {q.z}"
-            f" AND p.x = {b(q.x)}::integer AND p.y = {b(q.y)}::integer AND p.code = s.code)"
-        )
+        stored = ""
+        if pieces:
+            piece = (
+                f"(SELECT p.geom FROM tile_area_piece p WHERE p.level = '{q.level}' AND p.max_zoom = {q.z}"
+                f" AND p.x = {b(q.x)}::integer AND p.y = {b(q.y)}::integer AND p.code = s.code)"
+            )
+            stored = f"WHEN s.pieces_stored THEN {piece} "
         return (
-            f"CASE WHEN s.grid_geom IS NOT NULL AND s.geom @ env.near THEN {moved} "
-            f"WHEN s.pieces_stored THEN {piece} ELSE {drawn} END"
+            f"CASE WHEN s.grid_geom IS NOT NULL AND s.geom @ env.near THEN {moved} {stored}ELSE {drawn} END"
         )
     half_world = EXTENT * (1 << q.z) // 2  # grid units from the world's edge to its centre
     x_offset, y_offset = half_world - EXTENT * q.x, half_world - EXTENT * q.y
@@ -138,9 +140,10 @@ FROM (
     return b.query(sql)
 
 
-def serving_tile(q: TileQuery, keep: int, *, grid_shortcut: bool = True) -> Query:
+def serving_tile(q: TileQuery, keep: int, *, grid_shortcut: bool = True, pieces: bool = True) -> Query:
     """A tile drawn from ``tile_area``: one index scan of the band, the class inline
-    (``grid_shortcut=False`` draws every row through ``ST_AsMVTGeom``: tests compare the two)."""
+    (``grid_shortcut=False`` draws every row through ``ST_AsMVTGeom``, ``pieces=False`` every
+    row the shortcut cannot draw: tests and ``bench/tile_statement.py`` compare them)."""
     b = Binds()
     env = _envelope(b, q)
     limit = b(keep)
@@ -150,7 +153,7 @@ def serving_tile(q: TileQuery, keep: int, *, grid_shortcut: bool = True) -> Quer
 SELECT ST_AsMVT(t, '{q.layer}', {EXTENT}, 'geom', '{FEATURE_ID}') AS tile, count(t.geom) AS features, count(*) AS candidates
 FROM (
   SELECT {_columns(q, "s.class_name", "s.colour", "s.fid")}{extra},
-         {_drawn_geometry(b, q, grid_shortcut)} AS geom
+         {_drawn_geometry(b, q, grid_shortcut, pieces)} AS geom
   FROM (
     SELECT a.*
     FROM tile_area a CROSS JOIN env

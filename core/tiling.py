@@ -53,9 +53,14 @@ def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
     return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
 
 
+def tile_size_m(z: int) -> float:
+    """Side of one tile at zoom ``z``, in EPSG:3857 metres."""
+    return 2 * WORLD_HALF / (1 << z)
+
+
 def pixel_size_m(z: int) -> float:
     """Size of one screen pixel (256-pixel tiles) at zoom ``z``, in EPSG:3857 metres."""
-    return 2 * WORLD_HALF / 256 / (1 << z)
+    return tile_size_m(z) / 256
 
 
 def generalised_max_zoom(level: str) -> int:

@@ -13,7 +13,15 @@ from core.store.queries.tiles import grid_drawing, near_envelope, on_tile_grid
 from core.store.sql import Binds
 from core.store.tile_source import TileQuery
 from core.store.tiles_postgis import serving_tile
-from core.tiling import BUFFER, EXTENT, WORLD_HALF, band_for_zoom, grid_units_per_metre, lonlat_to_tile
+from core.tiling import (
+    BUFFER,
+    EXTENT,
+    WORLD_HALF,
+    band_for_zoom,
+    grid_units_per_metre,
+    lonlat_to_tile,
+    tile_size_m,
+)
 
 pytestmark = pytest.mark.hermetic
 
@@ -138,7 +146,7 @@ def test_the_stored_pieces_are_what_st_asmvtgeom_draws_in_the_tile(
             f"max(ST_YMax(geom)) AS y1 FROM tile_area WHERE level = '{level}' AND max_zoom = {z}"
         ),
     )
-    width = 2 * WORLD_HALF / (1 << z)
+    width = tile_size_m(z)
     columns = range(
         int((extent["x0"] + WORLD_HALF) // width) - 1, int((extent["x1"] + WORLD_HALF) // width) + 2
     )

@@ -20,6 +20,7 @@ from core.tiling import (
     geometry_column,
     grid_checked_zooms,
     grid_units_per_metre,
+    tile_size_m,
 )
 
 
@@ -178,7 +179,7 @@ PIECE_TILES = 9  # the most tiles (3 x 3) a row's box may reach for its pieces t
 def _tile_reach(geom: str, band: int) -> tuple[str, str, str, str]:
     """SQL: the first and last tile column and row of the band's top zoom that ``geom``'s box
     reaches, with twice the buffer to spare."""
-    width = 2 * WORLD_HALF / (1 << band)
+    width = tile_size_m(band)
     spare = 2 * width * BUFFER / EXTENT
     last = (1 << band) - 1
 
